@@ -1,0 +1,85 @@
+// swift-tools-version:6.0
+// SwiftASGI: an ASGI-shaped HTTP/1.1 server for Swift on Linux, over libuv, http-parser and hiredis.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "SwiftASGI",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ASGI", targets: ["ASGI"]),
+        .library(name: "HTTP1", targets: ["HTTP1"]),
+        .library(name: "UVLoop", targets: ["UVLoop"]),
+        .library(name: "ASGIServer", targets: ["ASGIServer"]),
+        .library(name: "ASGIKit", targets: ["ASGIKit"]),
+        .library(name: "ASGIRedis", targets: ["ASGIRedis"]),
+        .executable(name: "asgi-demo", targets: ["Demo"]),
+        .executable(name: "Benchmarks", targets: ["Benchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from Debian, wrapped as system-library targets (no logic in the shims).
+        .systemLibrary(
+            name: "CLibUV", path: "Modules/CLibUV", pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(
+            name: "CHTTPParser", path: "Modules/CHTTPParser",
+            providers: [.apt(["libhttp-parser-dev"])]),
+        .systemLibrary(
+            name: "CHiredis", path: "Modules/CHiredis",
+            providers: [.apt(["libhiredis-dev"])]),
+
+        // The ASGI interface: no dependencies.
+        .target(name: "ASGI", swiftSettings: strict),
+        // Bytes in, events out. Knows nothing of libuv.
+        .target(name: "HTTP1", dependencies: ["ASGI", "CHTTPParser"], swiftSettings: strict),
+        // Every libuv call lives here.
+        .target(name: "UVLoop", dependencies: ["CLibUV"], swiftSettings: strict),
+        // The protocol server, its configuration and command line.
+        .target(
+            name: "ASGIServer",
+            dependencies: [
+                "ASGI", "HTTP1", "UVLoop",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        // hiredis' async API attached to the worker loop through our own adapter (C).
+        .target(name: "CRedisUV", dependencies: ["CHiredis", "CLibUV"]),
+        .target(
+            name: "ASGIRedis",
+            dependencies: ["CRedisUV", "CHiredis", "UVLoop", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // The small framework of seed 002.
+        .target(
+            name: "ASGIKit",
+            dependencies: ["ASGI", "UVLoop", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "Demo",
+            dependencies: [
+                "ASGI", "ASGIServer", "ASGIKit", "ASGIRedis", "UVLoop",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Demo",
+            swiftSettings: strict),
+        .executableTarget(name: "Benchmarks", dependencies: [], path: "Benchmarks", swiftSettings: strict),
+
+        .testTarget(name: "ASGITests", dependencies: ["ASGI"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "ASGI"]),
+        .testTarget(name: "UVLoopTests", dependencies: ["UVLoop", "CLibUV"]),
+        .testTarget(name: "ASGIServerTests", dependencies: ["ASGIServer", "ASGI", "UVLoop", "HTTP1"]),
+        .testTarget(name: "ASGIKitTests", dependencies: ["ASGIKit", "ASGIServer", "ASGI", "UVLoop"]),
+        .testTarget(name: "ASGIRedisTests", dependencies: ["ASGIRedis", "UVLoop"]),
+        .testTarget(name: "DemoTests", dependencies: []),
+    ]
+)

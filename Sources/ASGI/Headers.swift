@@ -1,0 +1,143 @@
+/// An ordered list of HTTP header fields as byte strings, duplicates kept.
+///
+/// Request headers arrive with lower-cased names (ASGI). All fields share one byte buffer, so a
+/// request's headers cost two allocations however many there are.
+///
+/// ```swift
+/// var headers: Headers = [("content-type", "text/plain")]
+/// headers.append(name: "x-request-id", value: "42")
+/// headers["Content-Type"]   // "text/plain" (case-insensitive lookup)
+/// ```
+public struct Headers: Sendable, RandomAccessCollection, ExpressibleByArrayLiteral, Equatable {
+    /// One header field: views into the shared buffer.
+    public struct Field: Sendable, Equatable {
+        public let name: ArraySlice<UInt8>
+        public let value: ArraySlice<UInt8>
+        /// The name as text (lossy for non-UTF-8 bytes).
+        public var nameString: String { String(decoding: name, as: UTF8.self) }
+        /// The value as text (lossy for non-UTF-8 bytes).
+        public var valueString: String { String(decoding: value, as: UTF8.self) }
+    }
+
+    @usableFromInline struct Span: Sendable, Equatable {
+        @usableFromInline var nameStart: Int32
+        @usableFromInline var valueStart: Int32
+        @usableFromInline var valueEnd: Int32
+        @usableFromInline init(nameStart: Int32, valueStart: Int32, valueEnd: Int32) {
+            self.nameStart = nameStart; self.valueStart = valueStart; self.valueEnd = valueEnd
+        }
+    }
+
+    @usableFromInline var bytes: [UInt8]
+    @usableFromInline var spans: [Span]
+
+    public init() { bytes = []; spans = [] }
+
+    /// Reserves room for `count` fields totalling `byteCount` bytes.
+    public init(minimumCapacity count: Int, byteCount: Int) {
+        bytes = []; bytes.reserveCapacity(byteCount)
+        spans = []; spans.reserveCapacity(count)
+    }
+
+    public init(arrayLiteral elements: (String, String)...) {
+        self.init()
+        for (name, value) in elements { append(name: name, value: value) }
+    }
+
+    public init(_ pairs: [(String, String)]) {
+        self.init()
+        for (name, value) in pairs { append(name: name, value: value) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { spans.count }
+
+    public subscript(position: Int) -> Field {
+        let span = spans[position]
+        return Field(
+            name: bytes[Int(span.nameStart)..<Int(span.valueStart)],
+            value: bytes[Int(span.valueStart)..<Int(span.valueEnd)])
+    }
+
+    /// Appends a field. Names and values are stored as given; the server validates them on send.
+    public mutating func append<Name: Collection<UInt8>, Value: Collection<UInt8>>(name: Name, value: Value) {
+        let nameStart = Int32(truncatingIfNeeded: bytes.count)
+        bytes.append(contentsOf: name)
+        let valueStart = Int32(truncatingIfNeeded: bytes.count)
+        bytes.append(contentsOf: value)
+        spans.append(Span(nameStart: nameStart, valueStart: valueStart, valueEnd: Int32(truncatingIfNeeded: bytes.count)))
+    }
+
+    public mutating func append(name: String, value: String) {
+        append(name: name.utf8, value: value.utf8)
+    }
+
+    /// Appends a field from raw memory (parser fast path).
+    @inlinable
+    public mutating func appendRaw(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let nameStart = Int32(truncatingIfNeeded: bytes.count)
+        bytes.append(contentsOf: name)
+        let valueStart = Int32(truncatingIfNeeded: bytes.count)
+        bytes.append(contentsOf: value)
+        spans.append(Span(nameStart: nameStart, valueStart: valueStart, valueEnd: Int32(truncatingIfNeeded: bytes.count)))
+    }
+
+    /// The first value whose name matches `name` case-insensitively, as text.
+    public subscript(name: String) -> String? {
+        firstValue(name: name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Every value of `name` (case-insensitive), in order.
+    public func values(name: String) -> [String] {
+        indices.compactMap { i in
+            Headers.equalsIgnoringCase(self[i].name, name) ? self[i].valueString : nil
+        }
+    }
+
+    /// The first value of `name` (case-insensitive) as bytes.
+    public func firstValue(name: String) -> ArraySlice<UInt8>? {
+        for i in indices where Headers.equalsIgnoringCase(self[i].name, name) { return self[i].value }
+        return nil
+    }
+
+    /// Whether a field named `name` (case-insensitive) exists.
+    public func contains(name: String) -> Bool { firstValue(name: name) != nil }
+
+    /// Removes every field named `name` (case-insensitive).
+    public mutating func remove(name: String) {
+        let kept = filter { !Headers.equalsIgnoringCase($0.name, name) }
+        guard kept.count != count else { return }
+        var copy = Headers()
+        for field in kept { copy.append(name: field.name, value: field.value) }
+        self = copy
+    }
+
+    /// Replaces every field named `name` by one field with `value`.
+    public mutating func replaceOrAdd(name: String, value: String) {
+        remove(name: name)
+        append(name: name, value: value)
+    }
+
+    /// ASCII case-insensitive comparison of header bytes with a name.
+    public static func equalsIgnoringCase<C: Collection<UInt8>>(_ bytes: C, _ name: String) -> Bool {
+        var utf8 = name.utf8.makeIterator()
+        for byte in bytes {
+            guard let other = utf8.next(), lower(byte) == lower(other) else { return false }
+        }
+        return utf8.next() == nil
+    }
+
+    @inline(__always) static func lower(_ byte: UInt8) -> UInt8 {
+        byte &- 65 < 26 ? byte | 0x20 : byte
+    }
+
+    public static func == (lhs: Headers, rhs: Headers) -> Bool {
+        lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { $0 == $1 }
+    }
+}
+
+extension Headers: CustomStringConvertible {
+    public var description: String {
+        "[" + map { "(\($0.nameString): \($0.valueString))" }.joined(separator: ", ") + "]"
+    }
+}
