@@ -1,0 +1,16 @@
+extension EventLoop {
+    /// Runs `work` on the loop thread: at once when already there, else through the wake-up
+    /// queue. Thread-safe.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        if isInLoopThread {
+            work()
+        } else {
+            wakeup.push(closure: work)
+        }
+    }
+
+    /// Runs `work` on the loop thread from any thread, always later (never inline).
+    public func executeLater(_ work: @escaping @Sendable () -> Void) {
+        wakeup.push(closure: work)
+    }
+}

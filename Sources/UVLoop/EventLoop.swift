@@ -1,0 +1,186 @@
+package import CLibUV
+import Synchronization
+
+/// A libuv loop owned by one thread, with a Swift task executor on it.
+///
+/// Everything that touches the loop runs on its thread: I/O callbacks, timers, and every task
+/// started with ``executor`` as its preference (their continuations resume there too). The only
+/// ways in from other threads are ``execute(_:)``, ``stop()`` and the executor's `enqueue`, all
+/// carried by one `uv_async_t` wake-up.
+///
+/// ```swift
+/// let loop = try EventLoop()
+/// Task(executorPreference: loop.executor) { /* runs on the loop thread */ }
+/// loop.run()   // blocks this thread until stop()
+/// ```
+public final class EventLoop: @unchecked Sendable {
+    // Safety: the stored state below is touched only on the loop thread (asserted in debug), except
+    // `wakeup` (its own lock), `thread` (written before the loop runs), and `raw` (an immutable pointer).
+
+    /// The libuv loop. Exposed for the C adapters of this package (hiredis) and tests.
+    package let raw: UnsafeMutablePointer<uv_loop_t>
+    /// The executor that runs tasks on this loop's thread.
+    public private(set) var executor: LoopExecutor!
+
+    let wakeup: WakeupQueue
+    var localJobs: JobQueue
+    var thread: pthread_t? {
+        didSet { hasThreadFlag.store(thread != nil, ordering: .releasing) }
+    }
+    private let hasThreadFlag = Atomic<Bool>(false)
+    /// Whether a thread has started running this loop.
+    var hasThread: Bool { hasThreadFlag.load(ordering: .acquiring) }
+    private var prepare: UnsafeMutablePointer<uv_prepare_t>!
+    private var check: UnsafeMutablePointer<uv_check_t>!
+    private var idle: UnsafeMutablePointer<uv_idle_t>!
+    private var idleActive = false
+    private var draining = false
+    private var flushList: [any EndOfTurnFlushing] = []
+    /// Jobs run per drain before the loop is allowed to poll I/O again.
+    let drainBudget = 4096
+    /// Loop-wide read buffers: an idle connection holds none.
+    public let readBuffers = ReadBufferPool(bufferSize: 64 * 1024)
+    var closed = false
+
+    public init() throws(UVError) {
+        raw = Handle.allocate(uv_loop_t.self)
+        try uvCheck(uv_loop_init(raw))
+        wakeup = WakeupQueue()
+        localJobs = JobQueue()
+        executor = LoopExecutor(loop: self)
+        raw.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        try wakeup.attach(to: self)
+        prepare = Handle.allocate(uv_prepare_t.self)
+        check = Handle.allocate(uv_check_t.self)
+        idle = Handle.allocate(uv_idle_t.self)
+        uv_prepare_init(raw, prepare)
+        uv_check_init(raw, check)
+        uv_idle_init(raw, idle)
+        uv_prepare_start(prepare) { handle in EventLoop.from(handle?.pointee.loop).endOfTurn() }
+        uv_check_start(check) { handle in EventLoop.from(handle?.pointee.loop).endOfTurn() }
+        // The drain handles alone must not keep the loop alive.
+        uv_unref(Handle.base(prepare))
+        uv_unref(Handle.base(check))
+    }
+
+    @inline(__always)
+    static func from(_ loop: UnsafeMutablePointer<uv_loop_t>?) -> EventLoop {
+        Unmanaged<EventLoop>.fromOpaque(loop!.pointee.data).takeUnretainedValue()
+    }
+
+    /// True when called on the thread running this loop.
+    public var isInLoopThread: Bool {
+        guard let thread else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
+    }
+
+    /// The loop running on the current thread, if any.
+    public static var current: EventLoop? { CurrentLoop.get() }
+
+    /// Runs the loop on the calling thread until ``stop()`` is called or nothing keeps it alive.
+    public func run() {
+        thread = pthread_self()
+        CurrentLoop.set(self)
+        defer { CurrentLoop.set(nil) }
+        endOfTurn()
+        uv_run(raw, UV_RUN_DEFAULT)
+        endOfTurn()
+    }
+
+    /// Runs one iteration without blocking (tests).
+    public func runOnce(block: Bool = false) {
+        if thread == nil { thread = pthread_self() }
+        CurrentLoop.set(self)
+        endOfTurn()
+        uv_run(raw, block ? UV_RUN_ONCE : UV_RUN_NOWAIT)
+        endOfTurn()
+    }
+
+    /// Makes ``run()`` return. Thread-safe.
+    public func stop() {
+        execute { [self] in uv_stop(raw) }
+    }
+
+    /// Keeps the loop alive while the cross-thread wake-up handle is referenced (the default for a
+    /// server). Call `keepAlive(false)` to let `run()` return once no other handle is active.
+    public func keepAlive(_ alive: Bool) {
+        wakeup.setReferenced(alive)
+    }
+
+    // MARK: - Local jobs and end-of-turn work
+
+    /// Called by the executor for a job enqueued on the loop thread.
+    @inline(__always)
+    func enqueueLocal(_ job: UnownedJob) {
+        localJobs.push(job)
+        if !draining && !idleActive {
+            // Do not block in poll while jobs wait (they may come from a phase after check).
+            idleActive = true
+            uv_idle_start(idle) { handle in EventLoop.from(handle?.pointee.loop).endOfTurn() }
+        }
+    }
+
+    /// Registers an object whose `flushAtEndOfTurn()` runs once after this turn's jobs: the
+    /// write-coalescing point of connections and the Redis client.
+    @inline(__always)
+    public func flushAtEndOfTurn(_ object: any EndOfTurnFlushing) {
+        flushList.append(object)
+    }
+
+    /// Drains local jobs (bounded) and then runs the end-of-turn flushes.
+    func endOfTurn() {
+        guard !draining else { return }
+        draining = true
+        var budget = drainBudget
+        repeat {
+            while budget > 0, let job = localJobs.pop() {
+                job.runSynchronously(on: executor.asUnownedTaskExecutor())
+                budget -= 1
+            }
+            if !flushList.isEmpty {
+                let list = flushList
+                flushList.removeAll(keepingCapacity: true)
+                for object in list { object.flushAtEndOfTurn() }
+            }
+        } while budget > 0 && (!localJobs.isEmpty || !flushList.isEmpty)
+        draining = false
+        let pending = !localJobs.isEmpty || !flushList.isEmpty
+        if pending != idleActive {
+            idleActive = pending
+            if pending {
+                uv_idle_start(idle) { handle in EventLoop.from(handle?.pointee.loop).endOfTurn() }
+            } else {
+                uv_idle_stop(idle)
+            }
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Closes the loop's own handles, lets pending close callbacks run, and closes the loop. Returns `uv_loop_close`'s result: 0 when nothing leaked.
+    @discardableResult
+    public func close() -> Int32 {
+        precondition(!closed, "EventLoop closed twice")
+        if thread == nil { thread = pthread_self() }
+        CurrentLoop.set(self)
+        defer { CurrentLoop.set(nil) }
+        endOfTurn()
+        Handle.close(prepare)
+        Handle.close(check)
+        Handle.close(idle)
+        wakeup.detach()
+        // Let pending close callbacks run. Handles someone forgot stay open: uv_loop_close then
+        // reports UV_EBUSY, which is exactly the leak check tests want.
+        for _ in 0..<16 where uv_loop_alive(raw) != 0 { uv_run(raw, UV_RUN_NOWAIT) }
+        uv_run(raw, UV_RUN_NOWAIT)
+        let result = uv_loop_close(raw)
+        if result == 0 { raw.deallocate() }
+        closed = true
+        return result
+    }
+}
+
+/// An object that wants one call after the loop ran this turn's jobs (write coalescing).
+public protocol EndOfTurnFlushing: AnyObject {
+    func flushAtEndOfTurn()
+}

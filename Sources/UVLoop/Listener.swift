@@ -1,0 +1,138 @@
+import CLibUV
+import Glibc
+
+/// A listening socket: TCP (optionally with SO_REUSEPORT), a Unix socket path, or an inherited
+/// file descriptor. Accepted connections arrive as ``Stream``s on the loop thread.
+public final class Listener {
+    private let handle: UnsafeMutablePointer<uv_stream_t>
+    private let kind: Stream.Kind
+    private unowned let loop: EventLoop
+    private var onAccept: ((Stream) -> Void)?
+    private var onError: ((UVError) -> Void)?
+    public private(set) var isClosed = false
+    /// Where it listens: host and bound port, or the socket path.
+    public private(set) var address: SocketAddress
+
+    private init(loop: EventLoop, kind: Stream.Kind, handle: UnsafeMutablePointer<uv_stream_t>, address: SocketAddress) {
+        self.loop = loop
+        self.kind = kind
+        self.handle = handle
+        self.address = address
+        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+    }
+
+    /// Binds a TCP socket. Port 0 picks a free port (read it from ``address``).
+    public static func tcp(loop: EventLoop, host: String, port: Int, reusePort: Bool = false) throws(UVError) -> Listener {
+        var storage = try SocketAddress.resolve(host: host, port: port)
+        let tcp = Handle.allocate(uv_tcp_t.self)
+        let initResult = uv_tcp_init_ex(loop.raw, tcp, UInt32(storage.ss_family))
+        guard initResult == 0 else { tcp.deallocate(); throw UVError(initResult) }
+        let stream = UnsafeMutableRawPointer(tcp).assumingMemoryBound(to: uv_stream_t.self)
+        let listener = Listener(loop: loop, kind: .tcp, handle: stream, address: SocketAddress(host: host, port: port))
+        do throws(UVError) {
+            if reusePort {
+                var fd = uv_os_fd_t(-1)
+                try uvCheck(uv_fileno(Handle.base(tcp), &fd))
+                var one: Int32 = 1
+                if setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+                    throw UVError(-errno)
+                }
+            }
+            _ = try withUnsafePointer(to: &storage) { pointer throws(UVError) in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(UVError) in
+                    try uvCheck(uv_tcp_bind(tcp, address, 0))
+                }
+            }
+        } catch {
+            listener.close()
+            throw error
+        }
+        return listener
+    }
+
+    /// Binds a Unix socket at `path` (an existing socket file is replaced).
+    public static func unix(loop: EventLoop, path: String) throws(UVError) -> Listener {
+        let pipe = Handle.allocate(uv_pipe_t.self)
+        uv_pipe_init(loop.raw, pipe, 0)
+        let stream = UnsafeMutableRawPointer(pipe).assumingMemoryBound(to: uv_stream_t.self)
+        let listener = Listener(loop: loop, kind: .pipe, handle: stream, address: SocketAddress(host: path, port: nil))
+        unlink(path)
+        let result = uv_pipe_bind(pipe, path)
+        if result < 0 { listener.close(); throw UVError(result) }
+        return listener
+    }
+
+    /// Adopts an already bound (and possibly listening) TCP socket, e.g. inherited from a supervisor.
+    public static func adopt(loop: EventLoop, fileDescriptor fd: Int32) throws(UVError) -> Listener {
+        let tcp = Handle.allocate(uv_tcp_t.self)
+        uv_tcp_init(loop.raw, tcp)
+        let stream = UnsafeMutableRawPointer(tcp).assumingMemoryBound(to: uv_stream_t.self)
+        let listener = Listener(loop: loop, kind: .tcp, handle: stream, address: SocketAddress(host: "fd://\(fd)", port: nil))
+        let result = uv_tcp_open(tcp, fd)
+        if result < 0 { listener.close(); throw UVError(result) }
+        return listener
+    }
+
+    /// Starts listening; `onAccept` receives every accepted connection, `onError` accept failures
+    /// (e.g. EMFILE), after which listening continues.
+    public func listen(backlog: Int32 = 2048, onAccept: @escaping (Stream) -> Void, onError: @escaping (UVError) -> Void = { _ in }) throws(UVError) {
+        self.onAccept = onAccept
+        self.onError = onError
+        try uvCheck(uv_listen(handle, backlog) { server, status in
+            let listener = Unmanaged<Listener>.fromOpaque(server!.pointee.data).takeUnretainedValue()
+            listener.accept(status: status)
+        })
+        if kind == .tcp {
+            var storage = sockaddr_storage()
+            var length = Int32(MemoryLayout<sockaddr_storage>.size)
+            let ok = withUnsafeMutablePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    uv_tcp_getsockname(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_tcp_t.self), $0, &length) == 0
+                }
+            }
+            if ok, let bound = SocketAddress(&storage) { address = bound }
+        }
+    }
+
+    private func accept(status: Int32) {
+        guard status >= 0 else { onError?(UVError(status)); return }
+        let client: UnsafeMutablePointer<uv_stream_t>
+        switch kind {
+        case .tcp:
+            let tcp = Handle.allocate(uv_tcp_t.self)
+            uv_tcp_init(loop.raw, tcp)
+            client = UnsafeMutableRawPointer(tcp).assumingMemoryBound(to: uv_stream_t.self)
+        case .pipe:
+            let pipe = Handle.allocate(uv_pipe_t.self)
+            uv_pipe_init(loop.raw, pipe, 0)
+            client = UnsafeMutableRawPointer(pipe).assumingMemoryBound(to: uv_stream_t.self)
+        }
+        let result = uv_accept(handle, client)
+        guard result == 0 else {
+            Handle.close(client)
+            onError?(UVError(result))
+            return
+        }
+        if kind == .tcp {
+            uv_tcp_nodelay(UnsafeMutableRawPointer(client).assumingMemoryBound(to: uv_tcp_t.self), 1)
+        }
+        onAccept?(Stream(loop: loop, kind: kind, handle: client))
+    }
+
+    /// Stops listening and frees the socket (a Unix socket file is removed).
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        onAccept = nil
+        onError = nil
+        if kind == .pipe, address.port == nil { unlink(address.host) }
+        Handle.close(handle)
+    }
+
+    /// The listening file descriptor.
+    public var fileDescriptor: Int32 {
+        var fd = uv_os_fd_t(-1)
+        uv_fileno(Handle.base(handle), &fd)
+        return fd
+    }
+}
