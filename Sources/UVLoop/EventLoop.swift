@@ -184,3 +184,11 @@ public final class EventLoop: @unchecked Sendable {
 public protocol EndOfTurnFlushing: AnyObject {
     func flushAtEndOfTurn()
 }
+
+extension EventLoop {
+    /// The loop's cached monotonic time in milliseconds (`uv_now`).
+    public var now: UInt64 { uv_now(raw) }
+
+    /// Refreshes the cached time (`uv_update_time`).
+    public func updateTime() { uv_update_time(raw) }
+}

@@ -1,0 +1,124 @@
+// The run as a whole: options, preconditions, scenarios, report, cleanup.
+import Foundation
+import Glibc
+
+enum Driver {
+    static func main(_ arguments: [String]) -> Int32 {
+        let options: Options
+        do {
+            switch try Options.parse(arguments) {
+            case .help:
+                print(Options.usage)
+                return 0
+            case .run(let parsed): options = parsed
+            }
+        } catch {
+            FileHandle.standardError.write(Data("Benchmarks: \(error)\n".utf8))
+            return 2
+        }
+
+        guard let demo = locateDemo(options.serverBinary) else {
+            print("asgi-demo not found at \(options.serverBinary): build it first with `swift build -c release --product asgi-demo` (or pass --server-binary PATH)")
+            return 2
+        }
+        guard let wrk = Host.which("wrk"), Host.which("taskset") != nil else {
+            print("wrk and taskset are required: apt-get install wrk util-linux")
+            return 2
+        }
+        guard Host.onlineCPUs > max(options.serverCPU, options.clientCPU) else {
+            print("need CPUs \(options.serverCPU) and \(options.clientCPU), this machine has \(Host.onlineCPUs) online")
+            return 2
+        }
+
+        let fileLimit = Host.raiseFileLimit()
+        if fileLimit < UInt(options.idleConnections + 1000) && options.scenarios.contains(.idle) {
+            print("WARNING: open-files limit \(fileLimit) is low for \(options.idleConnections) idle connections")
+        }
+        Host.pinSelf(toCPU: options.clientCPU)
+        ChildRegistry.shared.installSignalHandlers()
+        defer { ChildRegistry.shared.stopAll() }
+
+        let runDir = options.runDir
+        let pipelineScript: String
+        do {
+            try? FileManager.default.removeItem(atPath: runDir)
+            try FileManager.default.createDirectory(atPath: "\(runDir)/raw", withIntermediateDirectories: true)
+            pipelineScript = try GeneratedFiles.pipelineScript(in: runDir)
+        } catch {
+            print("cannot prepare \(runDir): \(error)")
+            return 2
+        }
+
+        let nginx = options.useNginx ? Host.which("nginx") : nil
+        if options.useNginx && nginx == nil {
+            print("nginx is not installed: candidate-only run (apt-get install nginx-light to compare)")
+        }
+        let store = ResultStore()
+        let launcher = ServerLauncher(options: options, runDir: runDir, demoBinary: demo, nginxBinary: nginx, redisURL: nil)
+        print("SwiftASGI Benchmarks: \(options.scenarios.map(\.rawValue).joined(separator: ",")), \(options.rounds) round(s) × \(options.duration)"
+              + ", \(options.connections) connections, servers on CPU \(options.serverCPU), wrk on CPU \(options.clientCPU); logs in \(runDir)")
+
+        var load = LoadScenarios(options: options, launcher: launcher, wrk: wrk, redisBinary: Host.which("redis-server"),
+                                 pipelineScript: pipelineScript, store: store)
+        load.run()
+        IdleScenario(options: options, launcher: launcher, store: store).run()
+
+        ChildRegistry.shared.parkIfStopping()
+        let rows = Summary.rows(store, order: options.scenarios)
+        let idle = Summary.idle(store, connections: options.idleConnections)
+        let targets = Summary.targets(rows)
+        Report.printTables(rows: rows, idle: idle, targets: targets, failures: store.failures, connections: options.idleConnections)
+
+        let document = Document(
+            meta: meta(options, store: store, wrk: wrk, nginx: nginx, fileLimit: fileLimit),
+            summary: rows, idle: idle, targets: targets, failures: store.failures,
+            runs: store.loadRuns, idleRuns: store.idleRuns)
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            let data = try encoder.encode(document)
+            try data.write(to: URL(fileURLWithPath: options.jsonPath))
+            print("\nJSON written to \(options.jsonPath); raw wrk output, configs and server logs in \(runDir)")
+        } catch {
+            print("cannot write \(options.jsonPath): \(error)")
+            return 2
+        }
+        let failed = rows.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
+            || idle.contains { $0.failed || $0.roundsOK < $0.roundsTotal } || !store.failures.isEmpty
+        return failed ? 1 : 0
+    }
+
+    /// The demo binary: as given, else relative to the package root (walking up from the cwd).
+    static func locateDemo(_ path: String) -> String? {
+        let fm = FileManager.default
+        var candidates = [path]
+        if !path.hasPrefix("/"), let root = Host.packageRoot() { candidates.append("\(root)/\(path)") }
+        for candidate in candidates where fm.isExecutableFile(atPath: candidate) {
+            return URL(fileURLWithPath: candidate).standardizedFileURL.path
+        }
+        return nil
+    }
+
+    static func meta(_ options: Options, store: ResultStore, wrk: String, nginx: String?, fileLimit: UInt) -> Meta {
+        let scratch = "\(options.runDir)/version.txt"
+        func firstLine(_ argv: [String]) -> String {
+            Children.capture(argv, scratch: scratch).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        }
+        var versions = ["wrk": firstLine([wrk, "-v"])]
+        if let nginx { versions["nginx"] = firstLine([nginx, "-v"]) }
+        if let redis = Host.which("redis-server") { versions["redis-server"] = firstLine([redis, "--version"]) }
+        let cpu = (ProcFS.read("/proc/cpuinfo") ?? "").split(separator: "\n")
+            .first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "" } ?? ""
+        return Meta(
+            date: ISO8601DateFormatter().string(from: Date()),
+            kernel: (ProcFS.read("/proc/sys/kernel/osrelease") ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
+            cpu: cpu, cpuCount: Host.onlineCPUs, fileLimit: fileLimit, versions: versions,
+            settings: Settings(rounds: options.rounds, duration: options.duration, warmup: options.warmup,
+                               connections: options.connections, pipelineDepth: options.pipelineDepth,
+                               idleConnections: options.idleConnections, serverCPU: options.serverCPU,
+                               clientCPU: options.clientCPU, scenarios: options.scenarios),
+            commands: store.commands, runDir: options.runDir, rounds: store.roundNotes)
+    }
+}

@@ -1,0 +1,188 @@
+// The wrk scenarios: start every server once, warm each up, then rounds with the servers of each
+// scenario interleaved (order rotated per round), then stop everything.
+import Foundation
+import Glibc
+
+struct LoadJob {
+    let scenario: Scenario
+    let role: ServerRole
+
+    var path: String {
+        switch scenario {
+        case .json: "/json"
+        case .redisGet: "/get?key=name"
+        default: "/"
+        }
+    }
+
+    var pipelined: Bool { scenario == .pipelined }
+}
+
+/// Rotates `items` left by `by` places.
+func rotated<T>(_ items: [T], by: Int) -> [T] {
+    guard !items.isEmpty else { return items }
+    let k = by % items.count
+    return Array(items[k...] + items[..<k])
+}
+
+struct LoadScenarios {
+    let options: Options
+    var launcher: ServerLauncher
+    let wrk: String
+    let redisBinary: String?
+    let pipelineScript: String
+    let store: ResultStore
+
+    func roles(for scenario: Scenario) -> [ServerRole] {
+        let withNginx: [ServerRole] = launcher.nginxBinary != nil ? [.demo, .nginx] : [.demo]
+        switch scenario {
+        case .plaintext, .pipelined: return withNginx
+        case .json: return [.demo]
+        case .plaintextRaw: return [.demoRaw]
+        case .redisGet: return [.demoRedis]
+        case .idle: return []
+        }
+    }
+
+    mutating func run() {
+        let scenarios = options.scenarios.filter(\.isLoad)
+        guard !scenarios.isEmpty else { return }
+        var jobs = scenarios.flatMap { s in roles(for: s).map { LoadJob(scenario: s, role: $0) } }
+
+        var redis: RedisServer?
+        if scenarios.contains(.redisGet) {
+            if let redisBinary {
+                switch RedisServer.start(binary: redisBinary, cpu: options.clientCPU, runDir: options.runDir) {
+                case .success(let server):
+                    redis = server
+                    launcher.redisURL = server.url
+                    store.commands["redis-server"] = server.command.map { $0.isEmpty ? "''" : $0 }.joined(separator: " ")
+                case .failure(let error):
+                    store.fail(.demoRedis, .redisGet, "\(error)")
+                }
+            } else {
+                store.fail(.demoRedis, .redisGet, "redis-server is not installed: scenario skipped (apt-get install redis-server)")
+            }
+            if redis == nil { jobs.removeAll { $0.scenario == .redisGet } }
+        }
+        defer { redis?.stop() }
+
+        // Start each server once.
+        var servers: [ServerRole: RunningServer] = [:]
+        var seen = Set<ServerRole>()
+        for role in jobs.map(\.role) where seen.insert(role).inserted {
+            switch launcher.start(role, tag: "load") {
+            case .success(let server):
+                servers[role] = server
+                store.commands[role.rawValue] = server.command.joined(separator: " ")
+            case .failure(let error):
+                for job in jobs where job.role == role { store.fail(role, job.scenario, "did not start: \(error)") }
+            }
+        }
+        defer { for server in servers.values { launcher.stop(server) } }
+        jobs.removeAll { servers[$0.role] == nil }
+        jobs.removeAll { !check($0, servers[$0.role]!) }
+        if let server = redis, !jobs.contains(where: { $0.scenario == .redisGet }) {
+            server.stop()  // nothing will use it: don't leave it idling on the client CPU
+            redis = nil
+        }
+        guard !jobs.isEmpty else { return }
+
+        if options.warmupEnabled {
+            print("--- warm-up (\(options.warmup) per server)")
+            for role in ServerRole.allCases {
+                guard let server = servers[role], let job = jobs.first(where: { $0.role == role }) else { continue }
+                let argv = WrkRunner.command(wrk: wrk, cpu: options.clientCPU, connections: options.connections,
+                                             duration: options.warmup, url: server.url + job.path, latency: false)
+                _ = try? WrkRunner.run(argv, serverRoot: server.pid, extraRoot: nil,
+                                       rawPath: "\(options.runDir)/raw/warmup-\(role.rawValue).txt")
+            }
+        }
+
+        for round in 1...options.rounds {
+            let note = "round \(round): loadavg \(ProcFS.loadAverage())"
+            store.roundNotes.append(note)
+            print("=== \(note)")
+            for scenario in scenarios {
+                let roundJobs = jobs.filter { $0.scenario == scenario }
+                for job in rotated(roundJobs, by: round - 1) {
+                    let jobRedis = job.scenario == .redisGet ? redis : nil
+                    store.loadRuns.append(measure(job, server: servers[job.role]!, round: round, redis: jobRedis))
+                    print(Report.runLine(store.loadRuns.last!))
+                }
+            }
+        }
+    }
+
+    /// Scenario-specific answer checks before any load (the readiness probe already did GET / or SET).
+    private func check(_ job: LoadJob, _ server: RunningServer) -> Bool {
+        let expected: String
+        switch job.scenario {
+        case .json: expected = #"{"message":"Hello, JSON!"}"#
+        case .redisGet: expected = "docker"
+        case .plaintext, .pipelined, .plaintextRaw: expected = "Hello, World!"
+        case .idle: return true
+        }
+        switch HTTPClient.get(port: server.port, path: job.path) {
+        case .failure(let error):
+            store.fail(job.role, job.scenario, "GET \(job.path): \(error)")
+            return false
+        case .success(let response) where response.status != 200:
+            store.fail(job.role, job.scenario, "GET \(job.path) answered \(response.status) '\(response.body.prefix(80))'")
+            return false
+        case .success(let response):
+            let body = response.body.filter { !$0.isWhitespace }
+            if body != expected.filter({ !$0.isWhitespace }) {
+                print("!!! \(job.role.rawValue) GET \(job.path) answered '\(response.body.prefix(80))', expected '\(expected)' (measured anyway)")
+            }
+            return true
+        }
+    }
+
+    private func measure(_ job: LoadJob, server: RunningServer, round: Int, redis: RedisServer?) -> LoadRun {
+        var run = LoadRun(server: job.role, scenario: job.scenario, round: round, ok: false, loadavg: ProcFS.loadAverage())
+        guard ProcFS.isRunning(server.pid) else {
+            run.error = "server is no longer running" + ServerLauncher.logTail(server.logPath)
+            return run
+        }
+        let argv = WrkRunner.command(
+            wrk: wrk, cpu: options.clientCPU, connections: options.connections, duration: options.duration,
+            url: server.url + job.path, script: job.pipelined ? pipelineScript : nil,
+            depth: job.pipelined ? options.pipelineDepth : nil)
+        run.command = argv.joined(separator: " ")
+        let statsBefore = redis.flatMap { RedisClient.stats(port: $0.port) }
+        let raw = "\(options.runDir)/raw/\(job.role.rawValue)-\(job.scenario.rawValue)-r\(round).txt"
+        let measured: WrkMeasurement
+        do {
+            measured = try WrkRunner.run(argv, serverRoot: server.pid, extraRoot: redis?.pid, rawPath: raw)
+        } catch {
+            run.error = "\(error)"
+            return run
+        }
+        var output = measured.output
+        run.latencyNote = WrkParser.invalidateLatency(&output, pipelined: job.pipelined)
+        run.wrk = output
+        run.exitStatus = Children.describe(status: measured.status)
+        run.serverCPUPct = rounded(measured.serverCPUPct, 1)
+        run.wrkCPUPct = rounded(measured.wrkCPUPct, 1)
+        run.redisCPUPct = measured.extraCPUPct.map { rounded($0, 1) }
+        if let rps = output.rps, rps > 0 {
+            let depth = job.pipelined ? options.pipelineDepth : 1
+            run.littleMs = rounded(Double(options.connections * depth) / rps * 1000, 3)
+        }
+        if let redis, let before = statsBefore, let after = RedisClient.stats(port: redis.port) {
+            run.redis = RedisTraffic.between(before, after, httpRequests: output.requests)
+        }
+        if !Children.exitedCleanly(measured.status) || output.rps == nil {
+            run.error = "wrk \(run.exitStatus ?? "failed"): \(measured.text.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | "))"
+            run.rawOutput = measured.text
+        } else if output.non2xx > 0 {
+            run.error = "\(output.non2xx) non-2xx/3xx responses"
+        } else if !ProcFS.isRunning(server.pid) {
+            run.error = "server exited during the run" + ServerLauncher.logTail(server.logPath)
+        } else {
+            run.ok = true
+        }
+        return run
+    }
+}

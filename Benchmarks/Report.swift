@@ -1,0 +1,126 @@
+// Human-readable output: one line per run while measuring, then the median tables and targets.
+import Foundation
+
+enum Report {
+    static func grouped(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        let digits = String(Int(value.rounded()))
+        var out = ""
+        for (i, c) in digits.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+
+    static func fixed(_ value: Double?, _ digits: Int = 3) -> String {
+        guard let value else { return "-" }
+        return String(format: "%.\(digits)f", value)
+    }
+
+    static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+        let count = text.count
+        guard count < width else { return text }
+        let fill = String(repeating: " ", count: width - count)
+        return left ? text + fill : fill + text
+    }
+
+    /// Table cells keep the first 100 characters; the failures list has the whole text.
+    static func short(_ text: String) -> String { text.count > 100 ? text.prefix(99) + "…" : text }
+
+    static func runLine(_ run: LoadRun) -> String {
+        let head = "  \(pad(run.server.rawValue, 16, left: true)) \(pad(run.scenario.rawValue, 14, left: true)) r\(run.round)"
+        guard let wrk = run.wrk, run.ok else { return "\(head)  FAILED: \(run.error ?? "?")" }
+        var line = "\(head) \(pad(grouped(wrk.rps), 10)) req/s  p50 \(fixed(wrk.p50Ms)) ms  p99 \(fixed(wrk.p99Ms)) ms"
+            + "  Little \(fixed(run.littleMs)) ms  srv \(fixed(run.serverCPUPct, 0))%  wrk \(fixed(run.wrkCPUPct, 0))%"
+        if let redis = run.redisCPUPct { line += "  redis \(fixed(redis, 0))%" }
+        if let traffic = run.redis {
+            line += "  redis cmds \(traffic.commands), cmds/read \(fixed(traffic.commandsPerRead, 2))"
+        }
+        if wrk.socketErrors > 0 { line += "  socket errors \(wrk.socketErrors)" }
+        return line
+    }
+
+    static func idleLine(_ run: IdleRun) -> String {
+        "  \(pad(run.server.rawValue, 16, left: true)) idle-\(run.connectionsRequested) r\(run.round)  RSS \(run.rssBeforeKB) kB -> \(run.rssAfterKB) kB"
+            + " = \(run.bytesPerConnection.map(String.init) ?? "-") B/conn  (ok \(run.connectionsOK), alive \(run.connectionsAliveAtMeasure), failed \(run.failures))"
+            + (run.error.map { "  FAILED: \($0)" } ?? "")
+    }
+
+    static func printTables(rows: [SummaryRow], idle: [IdleSummary], targets: [Target], failures: [Failure], connections: Int) {
+        if !rows.isEmpty {
+            print("")
+            print(pad("server", 16, left: true), pad("scenario", 14, left: true), pad("req/s", 10), pad("p50 ms", 7),
+                  pad("p99 ms", 7), pad("avg ms", 7), pad("Little ms", 9), pad("srv CPU%", 8), pad("wrk CPU%", 8),
+                  pad("bound", 6), pad("rps ×", 6), pad("p99 ×", 7), "  vs / rounds (req/s)")
+            for row in rows {
+                var line = [pad(row.server.rawValue, 16, left: true), pad(row.scenario.rawValue, 14, left: true)]
+                if row.failed {
+                    line.append("FAILED: \(short(row.errors.first ?? "no successful round"))")
+                    print(line.joined(separator: " "))
+                    continue
+                }
+                let p99Ratio = row.p99Ratio.map { fixed($0, 2) } ?? row.littleRatio.map { fixed($0, 2) + "L" } ?? "-"
+                line += [pad(grouped(row.rpsMedian), 10), pad(fixed(row.p50MsMedian), 7), pad(fixed(row.p99MsMedian), 7),
+                         pad(fixed(row.avgMsMedian), 7), pad(fixed(row.littleMsMedian), 9),
+                         pad(fixed(row.serverCPUPctMedian, 0), 8), pad(fixed(row.wrkCPUPctMedian, 0), 8),
+                         pad(row.bottleneck ?? "-", 6), pad(row.rpsRatio.map { fixed($0, 2) } ?? "-", 6), pad(p99Ratio, 7)]
+                var tail = "  " + (row.comparedWith.map { "vs \($0); " } ?? "") + row.rpsAll.map { grouped($0) }.joined(separator: ", ")
+                if let redis = row.redisCPUPctMedian { tail += "  redis CPU \(fixed(redis, 0))%" }
+                if row.roundsOK < row.roundsTotal { tail += "  (\(row.roundsTotal - row.roundsOK) round(s) failed)" }
+                print(line.joined(separator: " ") + tail)
+            }
+            print("  Little ms = connections × requests per write ÷ req/s; p99 × with L = Little-ms ratio (pipelined: wrk latency invalid).")
+            print("  bound: who was at ≥ 90 % CPU (client = wrk, plus redis-server on the same CPU); '-' = neither:")
+            print("  a server waiting on something (e.g. Redis round trips) or other load on this machine (see loadavg in the JSON).")
+        }
+        if let traffic = rows.first(where: { $0.scenario == .redisGet && !$0.failed })?.redis {
+            print("  redis traffic (all rounds): \(traffic.commands) commands in \(traffic.reads.map(String.init) ?? "?") reads"
+                  + " = \(fixed(traffic.commandsPerRead, 2)) commands per Redis read, \(fixed(traffic.commandsPerRequest, 3)) per HTTP request"
+                  + ", \(fixed(traffic.inputBytesPerCommand, 1)) input bytes per command")
+        }
+        if !idle.isEmpty {
+            print("")
+            print(pad("server", 16, left: true), pad("scenario", 14, left: true), pad("RSS before kB", 14),
+                  pad("RSS after kB", 13), pad("bytes/conn", 11), pad("× nginx", 8), "  rounds (bytes/conn)")
+            for row in idle {
+                let head = [pad(row.server.rawValue, 16, left: true), pad("idle-\(connections)", 14, left: true)]
+                if row.failed {
+                    print((head + ["FAILED: \(short(row.errors.first ?? "no successful round"))"]).joined(separator: " "))
+                    continue
+                }
+                print((head + [pad(grouped(row.rssBeforeKBMedian), 14), pad(grouped(row.rssAfterKBMedian), 13),
+                               pad(grouped(row.bytesPerConnectionMedian), 11), pad(row.ratioToNginx.map { fixed($0, 2) } ?? "-", 8)])
+                    .joined(separator: " ") + "  " + row.bytesPerConnectionAll.map(String.init).joined(separator: ", ")
+                    + (row.roundsOK < row.roundsTotal ? "  (\(row.roundsTotal - row.roundsOK) round(s) failed)" : ""))
+            }
+        }
+        if !targets.isEmpty {
+            print("")
+            print("ratios (medians of this run):")
+            for t in targets {
+                var line = "  \(pad(t.name, 20, left: true)) \(pad(fixed(t.value, 3), 6))  \(t.formula)"
+                if let target = t.target { line += "  target ≥ \(fixed(target, 2)): \(t.met == true ? "met" : "NOT met")" }
+                if let note = t.note { line += "  [\(note)]" }
+                print(line)
+            }
+        }
+        if !failures.isEmpty || rows.contains(where: \.failed) || idle.contains(where: \.failed) {
+            print("")
+            print("failures:")
+            for f in failures {
+                print("  \([f.server?.rawValue, f.scenario?.rawValue].compactMap { $0 }.joined(separator: " ")): \(f.reason)")
+            }
+            for row in rows where row.roundsOK < row.roundsTotal {
+                for e in row.errors where !failures.contains(where: { $0.reason == e }) {
+                    print("  \(row.server.rawValue) \(row.scenario.rawValue): \(e)")
+                }
+            }
+            for row in idle where row.roundsOK < row.roundsTotal {
+                for e in row.errors where !failures.contains(where: { $0.reason == e }) {
+                    print("  \(row.server.rawValue) idle: \(e)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+// Medians over rounds, ratios between rows, targets, and the JSON document.
+import Foundation
+
+struct SummaryRow: Codable {
+    var server: ServerRole
+    var scenario: Scenario
+    var roundsOK = 0
+    var roundsTotal = 0
+    var failed = false
+    var errors: [String] = []
+    var rpsMedian: Double?
+    var rpsAll: [Double] = []
+    var p50MsMedian: Double?
+    var p99MsMedian: Double?
+    var avgMsMedian: Double?
+    var littleMsMedian: Double?
+    var serverCPUPctMedian: Double?
+    var wrkCPUPctMedian: Double?
+    var redisCPUPctMedian: Double?
+    /// "server", "client" (wrk, plus redis-server sharing its CPU), "both" or nil: who was at ~100 %.
+    var bottleneck: String?
+    var comparedWith: String?
+    var rpsRatio: Double?
+    var p99Ratio: Double?
+    var littleRatio: Double?
+    var redis: RedisTraffic?
+}
+
+struct IdleSummary: Codable {
+    var server: ServerRole
+    var connections: Int
+    var roundsOK = 0
+    var roundsTotal = 0
+    var failed = false
+    var errors: [String] = []
+    var rssBeforeKBMedian: Double?
+    var rssAfterKBMedian: Double?
+    var bytesPerConnectionMedian: Double?
+    var bytesPerConnectionAll: [Int] = []
+    var connectionsOKMin: Int?
+    var ratioToNginx: Double?
+}
+
+struct Target: Codable {
+    var name: String
+    var formula: String
+    var value: Double?
+    var target: Double?
+    var met: Bool?
+    var note: String?
+}
+
+struct Settings: Codable {
+    var rounds: Int
+    var duration: String
+    var warmup: String
+    var connections: Int
+    var pipelineDepth: Int
+    var idleConnections: Int
+    var serverCPU: Int
+    var clientCPU: Int
+    var scenarios: [Scenario]
+}
+
+struct Meta: Codable {
+    var date: String
+    var kernel: String
+    var cpu: String
+    var cpuCount: Int
+    var fileLimit: UInt
+    var versions: [String: String]
+    var settings: Settings
+    var commands: [String: String]
+    var runDir: String
+    var rounds: [String]
+}
+
+struct Document: Codable {
+    var meta: Meta
+    var summary: [SummaryRow]
+    var idle: [IdleSummary]
+    var targets: [Target]
+    var failures: [Failure]
+    var runs: [LoadRun]
+    var idleRuns: [IdleRun]
+}
+
+enum Summary {
+    static let uvicornRedisAnchor = "anchor uvicorn-redis ≈ 13,926 req/s (baseline 2026-11-22)"
+
+    static func rows(_ store: ResultStore, order: [Scenario]) -> [SummaryRow] {
+        var rows: [SummaryRow] = []
+        for scenario in order where scenario.isLoad {
+            for role in ServerRole.allCases {
+                let runs = store.loadRuns.filter { $0.server == role && $0.scenario == scenario }
+                let failures = store.failures.filter { $0.server == role && $0.scenario == scenario }
+                guard !runs.isEmpty || !failures.isEmpty else { continue }
+                rows.append(row(role, scenario, runs: runs, failures: failures))
+            }
+        }
+        addRatios(&rows)
+        return rows
+    }
+
+    private static func row(_ role: ServerRole, _ scenario: Scenario, runs: [LoadRun], failures: [Failure]) -> SummaryRow {
+        var row = SummaryRow(server: role, scenario: scenario)
+        let ok = runs.filter(\.ok)
+        row.roundsTotal = runs.count
+        row.roundsOK = ok.count
+        row.failed = ok.isEmpty
+        row.errors = failures.map(\.reason) + runs.compactMap { run in run.error.map { "round \(run.round): \($0)" } }
+        guard !ok.isEmpty else { return row }
+        let m = { (values: [Double?], digits: Int) in median(values).map { rounded($0, digits) } }
+        row.rpsAll = ok.compactMap { $0.wrk?.rps }
+        row.rpsMedian = m(ok.map { $0.wrk?.rps }, 2)
+        row.p50MsMedian = m(ok.map { $0.wrk?.p50Ms }, 3)
+        row.p99MsMedian = m(ok.map { $0.wrk?.p99Ms }, 3)
+        row.avgMsMedian = m(ok.map { $0.wrk?.avgMs }, 3)
+        row.littleMsMedian = m(ok.map(\.littleMs), 3)
+        row.serverCPUPctMedian = m(ok.map(\.serverCPUPct), 1)
+        row.wrkCPUPctMedian = m(ok.map(\.wrkCPUPct), 1)
+        row.redisCPUPctMedian = m(ok.map(\.redisCPUPct), 1)
+        let traffic = ok.compactMap(\.redis)
+        if !traffic.isEmpty {
+            func total(_ key: KeyPath<RedisTraffic, Int?>) -> Int? {
+                traffic.allSatisfy { $0[keyPath: key] != nil } ? traffic.reduce(0) { $0 + $1[keyPath: key]! } : nil
+            }
+            row.redis = RedisTraffic(commands: traffic.reduce(0) { $0 + $1.commands }, reads: total(\.reads),
+                                     netInputBytes: total(\.netInputBytes), httpRequests: total(\.httpRequests))
+        }
+        let client = (row.wrkCPUPctMedian ?? 0) + (row.redisCPUPctMedian ?? 0)
+        switch ((row.serverCPUPctMedian ?? 0) >= 90, client >= 90) {
+        case (true, true): row.bottleneck = "both"
+        case (true, false): row.bottleneck = "server"
+        case (false, true): row.bottleneck = "client"
+        default: row.bottleneck = nil
+        }
+        return row
+    }
+
+    /// Each candidate row against its reference row of the same run.
+    private static func addRatios(_ rows: inout [SummaryRow]) {
+        func find(_ role: ServerRole, _ scenario: Scenario) -> SummaryRow? {
+            rows.first { $0.server == role && $0.scenario == scenario && !$0.failed }
+        }
+        for index in rows.indices {
+            let row = rows[index]
+            guard !row.failed else { continue }
+            let basis: (ServerRole, Scenario)?
+            switch (row.server, row.scenario) {
+            case (.demo, .plaintext): basis = (.nginx, .plaintext)
+            case (.demo, .pipelined): basis = (.nginx, .pipelined)
+            case (.demoRaw, .plaintextRaw): basis = (.nginx, .plaintext)
+            case (.demo, .json): basis = (.demoRaw, .plaintextRaw)
+            case (.demoRedis, .redisGet): basis = (.demo, .plaintext)
+            default: basis = nil
+            }
+            guard let basis, let other = find(basis.0, basis.1) else { continue }
+            rows[index].comparedWith = "\(basis.0.rawValue) \(basis.1.rawValue)"
+            rows[index].rpsRatio = ratio(row.rpsMedian, other.rpsMedian)
+            rows[index].p99Ratio = ratio(row.p99MsMedian, other.p99MsMedian)
+            rows[index].littleRatio = ratio(row.littleMsMedian, other.littleMsMedian)
+        }
+    }
+
+    static func ratio(_ a: Double?, _ b: Double?) -> Double? {
+        guard let a, let b, b > 0 else { return nil }
+        return rounded(a / b, 3)
+    }
+
+    static func targets(_ rows: [SummaryRow]) -> [Target] {
+        func rps(_ role: ServerRole, _ scenario: Scenario) -> Double? {
+            rows.first { $0.server == role && $0.scenario == scenario && !$0.failed }?.rpsMedian
+        }
+        func make(_ name: String, _ formula: String, _ value: Double?, target: Double?, note: String? = nil) -> Target {
+            Target(name: name, formula: formula, value: value, target: target,
+                   met: target.flatMap { t in value.map { $0 >= t } }, note: note)
+        }
+        var out: [Target] = [
+            make("router overhead", "asgi-demo plaintext / asgi-demo-raw plaintext-raw",
+                 ratio(rps(.demo, .plaintext), rps(.demoRaw, .plaintextRaw)), target: 0.9),
+            make("json", "asgi-demo json / asgi-demo-raw plaintext-raw",
+                 ratio(rps(.demo, .json), rps(.demoRaw, .plaintextRaw)), target: nil),
+            make("redis-get", "asgi-demo-redis redis-get / asgi-demo plaintext",
+                 ratio(rps(.demoRedis, .redisGet), rps(.demo, .plaintext)), target: 0.5, note: uvicornRedisAnchor),
+            make("vs nginx plaintext", "asgi-demo plaintext / nginx plaintext",
+                 ratio(rps(.demo, .plaintext), rps(.nginx, .plaintext)), target: nil,
+                 note: "nginx plaintext is wrk-bound: its number is a floor"),
+            make("vs nginx pipelined", "asgi-demo pipelined / nginx pipelined",
+                 ratio(rps(.demo, .pipelined), rps(.nginx, .pipelined)), target: nil),
+        ]
+        out.removeAll { $0.value == nil }
+        return out
+    }
+
+    static func idle(_ store: ResultStore, connections: Int) -> [IdleSummary] {
+        var out: [IdleSummary] = []
+        for role in ServerRole.allCases {
+            let runs = store.idleRuns.filter { $0.server == role }
+            let failures = store.failures.filter { $0.server == role && $0.scenario == .idle }
+            guard !runs.isEmpty || !failures.isEmpty else { continue }
+            var row = IdleSummary(server: role, connections: connections)
+            let ok = runs.filter(\.ok)
+            row.roundsTotal = runs.count
+            row.roundsOK = ok.count
+            row.failed = ok.isEmpty
+            row.errors = failures.map(\.reason) + runs.compactMap { run in run.error.map { "round \(run.round): \($0)" } }
+            row.rssBeforeKBMedian = median(ok.map { Double($0.rssBeforeKB) })
+            row.rssAfterKBMedian = median(ok.map { Double($0.rssAfterKB) })
+            row.bytesPerConnectionMedian = median(ok.map { $0.bytesPerConnection.map(Double.init) })
+            row.bytesPerConnectionAll = ok.compactMap(\.bytesPerConnection)
+            row.connectionsOKMin = runs.map(\.connectionsOK).min()
+            out.append(row)
+        }
+        if let nginx = out.first(where: { $0.server == .nginx })?.bytesPerConnectionMedian {
+            for i in out.indices where out[i].server != .nginx {
+                out[i].ratioToNginx = ratio(out[i].bytesPerConnectionMedian, nginx)
+            }
+        }
+        return out
+    }
+}

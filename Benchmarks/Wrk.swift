@@ -1,0 +1,124 @@
+// Running wrk (pinned), accounting CPU of wrk and of the loaded process tree, parsing --latency output.
+import Foundation
+import Glibc
+
+/// What wrk printed, in milliseconds and requests per second.
+struct WrkOutput: Codable, Sendable {
+    var rps: Double?
+    var requests: Int?
+    var avgMs: Double?
+    var p50Ms: Double?
+    var p75Ms: Double?
+    var p90Ms: Double?
+    var p99Ms: Double?
+    var socketErrors = 0
+    var non2xx = 0
+}
+
+enum WrkParser {
+    static func parse(_ text: String) -> WrkOutput {
+        var out = WrkOutput()
+        for raw in text.split(whereSeparator: \.isNewline) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            let words = line.split(whereSeparator: \.isWhitespace).map(String.init)
+            guard let first = words.first else { continue }
+            if line.hasPrefix("Requests/sec:"), words.count >= 2 {
+                out.rps = Double(words[1])
+            } else if first == "Latency", words.count >= 2, words[1] != "Distribution" {
+                out.avgMs = milliseconds(words[1])
+            } else if words.count >= 2, ["50%", "75%", "90%", "99%"].contains(first) {
+                let value = milliseconds(words[1])
+                switch first {
+                case "50%": out.p50Ms = value
+                case "75%": out.p75Ms = value
+                case "90%": out.p90Ms = value
+                default: out.p99Ms = value
+                }
+            } else if words.count >= 3, words[1] == "requests", words[2] == "in" {
+                out.requests = Int(first)
+            } else if line.hasPrefix("Socket errors:") {
+                // Socket errors: connect 0, read 0, write 0, timeout 0
+                out.socketErrors = words.compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }
+                    .reduce(0, +)
+            } else if line.hasPrefix("Non-2xx or 3xx responses:") {
+                out.non2xx = Int(words.last ?? "") ?? 0
+            }
+        }
+        return out
+    }
+
+    /// "238.00us", "1.29ms", "1.00s", "2.00m", "1.00h" → milliseconds.
+    static func milliseconds(_ token: String) -> Double? {
+        let units: [(String, Double)] = [("us", 0.001), ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        for (suffix, factor) in units where token.hasSuffix(suffix) {
+            guard let value = Double(token.dropLast(suffix.count)) else { return nil }
+            return value * factor
+        }
+        return nil
+    }
+
+    /// Drops latency numbers wrk gets wrong. Pipelined: one sample per batch plus per-response
+    /// coordinated-omission correction → percentiles and mean meaningless (wg/wrk#236, #354).
+    /// Otherwise: a distribution with zeros or not increasing. Returns the reason, if any.
+    static func invalidateLatency(_ out: inout WrkOutput, pipelined: Bool) -> String? {
+        if pipelined {
+            out.p50Ms = nil; out.p75Ms = nil; out.p90Ms = nil; out.p99Ms = nil; out.avgMs = nil
+            return "pipelined: wrk latency not valid (CO correction per response); see little_ms"
+        }
+        let values = [out.p50Ms, out.p75Ms, out.p90Ms, out.p99Ms]
+        let known = values.compactMap { $0 }
+        if known.count != values.count || known.contains(where: { $0 <= 0 }) || known != known.sorted() {
+            out.p50Ms = nil; out.p75Ms = nil; out.p90Ms = nil; out.p99Ms = nil
+            return "wrk printed a zero/invalid latency distribution; see little_ms"
+        }
+        return nil
+    }
+}
+
+/// One wrk run and the CPU it and the server used.
+struct WrkMeasurement {
+    var output: WrkOutput
+    var status: Int32
+    var wallSeconds: Double
+    var serverCPUPct: Double
+    var wrkCPUPct: Double
+    var extraCPUPct: Double?
+    var text: String
+}
+
+enum WrkRunner {
+    /// taskset -c CPU wrk -t1 -cN -dD --latency [-s script] URL [-- depth]
+    static func command(wrk: String, cpu: Int, connections: Int, duration: String, url: String,
+                        script: String? = nil, depth: Int? = nil, latency: Bool = true) -> [String] {
+        var argv = ["taskset", "-c", String(cpu), wrk, "-t1", "-c\(connections)", "-d\(duration)"]
+        if latency { argv.append("--latency") }
+        if let script { argv += ["-s", script] }
+        argv.append(url)
+        if let depth { argv += ["--", String(depth)] }
+        return argv
+    }
+
+    /// Runs wrk; server CPU is the utime+stime of `serverRoot`'s tree (as it was at the start)
+    /// over the wall time, wrk's is from wait4's rusage (taskset execs wrk, so it is the same PID).
+    static func run(_ argv: [String], serverRoot: pid_t, extraRoot: pid_t?, rawPath: String) throws -> WrkMeasurement {
+        let serverPids = ProcFS.treePids(serverRoot)
+        let extraPids = extraRoot.map(ProcFS.treePids) ?? []
+        let serverBefore = ProcFS.cpuTicks(serverPids)
+        let extraBefore = ProcFS.cpuTicks(extraPids)
+        try? FileManager.default.removeItem(atPath: rawPath)
+        let start = Date()
+        let pid = try Children.start(argv, output: rawPath)
+        let (status, usage) = Children.wait(pid)
+        let wall = max(Date().timeIntervalSince(start), 0.001)
+        let serverSeconds = Double(ProcFS.cpuTicks(serverPids) - serverBefore) / ProcFS.clockTicksPerSecond
+        let extraSeconds = Double(ProcFS.cpuTicks(extraPids) - extraBefore) / ProcFS.clockTicksPerSecond
+        let wrkSeconds = seconds(usage.ru_utime) + seconds(usage.ru_stime)
+        let text = (try? String(contentsOfFile: rawPath, encoding: .utf8)) ?? ""
+        return WrkMeasurement(
+            output: WrkParser.parse(text), status: status, wallSeconds: wall,
+            serverCPUPct: 100 * serverSeconds / wall, wrkCPUPct: 100 * wrkSeconds / wall,
+            extraCPUPct: extraRoot == nil ? nil : 100 * extraSeconds / wall, text: text)
+    }
+
+    static func seconds(_ tv: timeval) -> Double { Double(tv.tv_sec) + Double(tv.tv_usec) / 1_000_000 }
+}

@@ -1,0 +1,95 @@
+import ASGI
+import HTTP1
+import Logging
+import UVLoop
+
+extension Connection {
+    /// A request head arrived: build the scope and start the application on the loop executor.
+    func startExchange(_ head: RequestHead) {
+        let config = core.config
+        let exchange = Exchange(connection: self, head: head)
+        self.exchange = exchange
+        core.activeRequests += 1
+        let path = config.rootPath.isEmpty ? head.path : config.rootPath + head.path
+        let scope = Scope(
+            method: head.method, path: path, rawPath: head.rawPath, queryString: head.queryString,
+            headers: head.headers, httpVersion: head.httpVersion, scheme: "http",
+            rootPath: config.rootPath, client: client, server: core.serverAddress,
+            state: core.lifespanState.copy())
+        let app = core.app
+        let loop = core.loop
+        Task(executorPreference: loop.executor) {
+            var failure: (any Error)?
+            do {
+                try await app(
+                    scope,
+                    { try await loop.hop { () async throws(ASGIError) -> ReceiveEvent in try await exchange.receive() } },
+                    { event in try await loop.hop { () async throws(ASGIError) in try await exchange.send(event) } })
+            } catch {
+                failure = error
+            }
+            exchange.applicationFinished(error: failure)
+        }
+    }
+
+    /// The response of `exchange` is complete: log it, then serve the next request or close.
+    func responseDone(_ exchange: Exchange, keepAlive responseKeepAlive: Bool) {
+        if core.config.accessLog { logAccess(exchange) }
+        guard self.exchange === exchange, state == .open else { return }
+        self.exchange = nil
+        lastResponseEnd = core.loop.now
+        // A body the application did not read cannot be skipped cheaply: close instead.
+        guard responseKeepAlive, keepAlive, exchange.messageComplete, !core.isShuttingDown else {
+            closeAfterFlush()
+            return
+        }
+        if readPausedForBody {
+            readPausedForBody = false
+            resumeReadingIfAllowed()
+        }
+        drainPending()
+        if self.exchange == nil, state == .open {
+            if parser.isIdle {
+                armTimer(.keepAlive, after: core.config.timeoutKeepAlive)
+            } else {
+                armTimer(.header, after: core.config.timeoutHeader)
+            }
+        }
+    }
+
+    /// The application call returned (or threw) for `exchange`.
+    func applicationFinished(_ exchange: Exchange, error: (any Error)?) {
+        core.activeRequests -= 1
+        if let error {
+            if let asgi = error as? ASGIError, asgi.isDisconnected {
+                core.logger.debug("application stopped after the client left")
+            } else {
+                core.logger.error("Exception in ASGI application: \(error)")
+            }
+        } else if !exchange.responseComplete && !exchange.lost {
+            core.logger.error("ASGI callable returned without completing the response")
+        }
+        guard !exchange.responseComplete, state == .open, self.exchange === exchange else { return }
+        if exchange.responseStarted {
+            endTruncated()
+        } else {
+            exchange.connectionLost()
+            respondDirectly(status: 500, message: "Internal Server Error")
+        }
+    }
+
+    /// Ends a response that cannot be completed: what is buffered goes out, then the connection
+    /// closes, so the client sees a truncated response (no final chunk, or fewer bytes than announced).
+    func endTruncated() {
+        exchange?.connectionLost()
+        rejecting = true
+        closeAfterFlush()
+    }
+
+    private func logAccess(_ exchange: Exchange) {
+        let head = exchange.head
+        var target = String(decoding: head.rawPath, as: UTF8.self)
+        if !head.queryString.isEmpty { target += "?" + String(decoding: head.queryString, as: UTF8.self) }
+        core.logger.info("\(client?.description ?? "-") - \"\(head.method) \(target) HTTP/\(head.httpVersion)\" \(exchange.status)")
+    }
+}

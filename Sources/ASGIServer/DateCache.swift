@@ -1,0 +1,24 @@
+import Glibc
+import HTTP1
+import UVLoop
+
+/// The `date` header value, recomputed once a second by a loop timer rather than per response.
+final class DateCache {
+    private(set) var value: [UInt8]
+    private var timer: LoopTimer?
+
+    init(loop: EventLoop) {
+        value = ResponseEncoder.httpDate(unixSeconds: time(nil))
+        let timer = LoopTimer(loop: loop)
+        timer.start(after: 1000, repeat: 1000) { [unowned self] in
+            self.value = ResponseEncoder.httpDate(unixSeconds: time(nil))
+        }
+        timer.unref()
+        self.timer = timer
+    }
+
+    func close() {
+        timer?.close()
+        timer = nil
+    }
+}

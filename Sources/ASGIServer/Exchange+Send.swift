@@ -1,0 +1,133 @@
+import ASGI
+import HTTP1
+import UVLoop
+
+extension Exchange {
+    /// `send`: validates the message order, encodes head and body into the connection's output
+    /// buffer, and suspends only while more than the write high-water mark is queued.
+    func send(_ event: SendEvent) async throws(ASGIError) {
+        if lost { throw ASGIError.disconnected() }
+        switch event {
+        case .responseStart(let status, let headers, let trailers):
+            guard case .initial = response else {
+                throw ASGIError.protocolViolation("'http.response.start' sent twice")
+            }
+            guard (200...599).contains(status) else {
+                throw ASGIError.protocolViolation("response status \(status) is not a final status (200-599)")
+            }
+            self.status = status
+            response = .held(status: status, headers: headers, trailers: trailers)
+        case .responseBody(let bytes, let moreBody):
+            try writeBody(bytes, moreBody: moreBody)
+        case .responseTrailers(let headers, let moreTrailers):
+            guard case .awaitingTrailers(var collected) = response else {
+                throw ASGIError.protocolViolation("'http.response.trailers' without 'trailers: true' or before the body ended")
+            }
+            for field in headers { collected.append(name: field.name, value: field.value) }
+            if moreTrailers {
+                response = .awaitingTrailers(collected)
+            } else {
+                if framing.body == .chunked {
+                    let mark = connection.out.count
+                    do {
+                        try ResponseEncoder.encodeLastChunk(trailers: collected, into: &connection.out)
+                    } catch {
+                        connection.out.removeSubrange(mark...)
+                        throw error
+                    }
+                }
+                finishResponse()
+            }
+        default:
+            throw ASGIError.protocolViolation("'\(event.type)' is not an HTTP response message")
+        }
+        try await waitForWriteRoom()
+    }
+
+    private func writeBody(_ bytes: [UInt8], moreBody: Bool) throws(ASGIError) {
+        switch response {
+        case .initial:
+            throw ASGIError.protocolViolation("'http.response.body' before 'http.response.start'")
+        case .held(let status, let headers, let trailers):
+            let oneShot = !moreBody && !trailers
+            // A one-shot answer to a request whose body was not read ends the connection: say so.
+            let request = RequestInfo(
+                isHead: head.method == "HEAD", versionMinor: head.versionMinor,
+                keepAlive: head.keepAlive && connection.keepAlive && !connection.core.isShuttingDown
+                    && (messageComplete || !oneShot))
+            let mark = connection.out.count
+            do {
+                framing = try ResponseEncoder.encodeHead(
+                    status: status, headers: headers, request: request,
+                    bodyLength: oneShot ? bytes.count : nil,
+                    date: connection.core.dateHeaderValue, server: connection.core.serverHeaderValue,
+                    extraHeaders: connection.core.defaultHeaders, into: &connection.out)
+            } catch {
+                connection.out.removeSubrange(mark...)
+                throw error
+            }
+            response = .streaming(framing.body, trailers: trailers)
+            try appendBody(bytes, moreBody: moreBody, trailers: trailers)
+        case .streaming(_, let trailers):
+            try appendBody(bytes, moreBody: moreBody, trailers: trailers)
+        case .awaitingTrailers, .complete:
+            throw ASGIError.protocolViolation("'http.response.body' after the response body ended")
+        }
+    }
+
+    private func appendBody(_ bytes: [UInt8], moreBody: Bool, trailers: Bool) throws(ASGIError) {
+        switch framing.body {
+        case .none:
+            break  // HEAD, 204, 304: the body is not sent
+        case .contentLength(let length):
+            bodyBytesSent += bytes.count
+            if bodyBytesSent > length {
+                connection.endTruncated()
+                throw ASGIError.contentLengthMismatch("response body is longer than its content-length (\(length))")
+            }
+            connection.out.append(contentsOf: bytes)
+        case .chunked:
+            if !bytes.isEmpty {
+                bytes.withUnsafeBytes { ResponseEncoder.encodeChunk($0, into: &connection.out) }
+            }
+        case .closeDelimited:
+            connection.out.append(contentsOf: bytes)
+        }
+        connection.scheduleFlush()
+        guard !moreBody else { return }
+        if case .contentLength(let length) = framing.body, bodyBytesSent < length {
+            connection.endTruncated()
+            throw ASGIError.contentLengthMismatch("response body ended after \(bodyBytesSent) of \(length) bytes")
+        }
+        if case .chunked = framing.body {
+            if trailers {
+                response = .awaitingTrailers(Headers())
+                return
+            }
+            try? ResponseEncoder.encodeLastChunk(trailers: nil, into: &connection.out)
+        } else if trailers {
+            // Trailers need chunked framing; without it they are dropped, as the spec allows.
+            response = .awaitingTrailers(Headers())
+            return
+        }
+        finishResponse()
+    }
+
+    private func finishResponse() {
+        response = .complete
+        connection.scheduleFlush()
+        connection.responseDone(self, keepAlive: framing.keepAlive && framing.body != .closeDelimited)
+        wakeReceiver()
+    }
+
+    /// Suspends while more than the high-water mark is queued for the socket.
+    private func waitForWriteRoom() async throws(ASGIError) {
+        let limit = connection.core.config.writeHighWaterMark
+        guard connection.queuedBytes > limit else { return }
+        connection.flushNow()
+        while !lost && connection.queuedBytes > limit {
+            await withUnsafeContinuation { writeWaiter = $0 }
+        }
+        if lost && !responseComplete { throw ASGIError.disconnected() }
+    }
+}

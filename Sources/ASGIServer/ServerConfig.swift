@@ -1,0 +1,73 @@
+public import Logging
+
+/// Everything a ``Server`` can be told. Defaults follow uvicorn where the two overlap.
+///
+/// ```swift
+/// var config = ServerConfig()
+/// config.port = 8080
+/// try Server(config: config).run(app)
+/// ```
+public struct ServerConfig: Sendable {
+    /// How the lifespan protocol is used.
+    public enum Lifespan: String, Sendable, CaseIterable {
+        /// Run it; an application that fails before answering startup is taken as not supporting it.
+        case auto
+        /// Run it; any failure stops the server from starting.
+        case on
+        /// Never call the application with a lifespan scope.
+        case off
+    }
+
+    /// Interface to bind (`--host`). `0.0.0.0` or `::` for every interface.
+    public var host = "127.0.0.1"
+    /// TCP port (`--port`); 0 picks a free one (see ``RunningServer/port``).
+    public var port = 6000
+    /// Listen on a Unix socket instead of TCP (`--uds`).
+    public var unixSocket: String?
+    /// Adopt an already bound socket (`--fd`).
+    public var fileDescriptor: Int32?
+    /// Set SO_REUSEPORT on the listening socket (workers each bind their own).
+    public var reusePort = false
+    /// listen(2) backlog (`--backlog`).
+    public var backlog: Int32 = 2048
+    /// Idle keep-alive connections are closed after this many seconds (`--timeout-keep-alive`).
+    public var timeoutKeepAlive: Double = 5
+    /// A request head must be complete within this many seconds of connect or of the previous
+    /// response, else the connection closes (`--timeout-header`; slowloris defence).
+    public var timeoutHeader: Double = 10
+    /// On SIGTERM/SIGINT, in-flight requests get this long to finish (`--timeout-graceful-shutdown`).
+    public var timeoutGracefulShutdown: Double = 30
+    /// Largest request head (request line + headers) in bytes (`--max-header-size`); larger → 431.
+    public var maxHeaderSize = 16384
+    /// Largest request target in bytes; longer → 414.
+    public var maxTargetLength = 8192
+    /// Most header fields per request; more → 431.
+    public var maxHeaderCount = 100
+    /// Unread request body buffered before the server stops reading from the socket.
+    public var bodyHighWaterMark = 64 * 1024
+    /// Response bytes queued before `send` suspends until the socket drains.
+    public var writeHighWaterMark = 64 * 1024
+    /// More concurrent requests than this are answered 503 (`--limit-concurrency`).
+    public var limitConcurrency: Int?
+    /// Send a `server` header (`--server-header`).
+    public var serverHeader = true
+    /// Send a `date` header (`--date-header`).
+    public var dateHeader = true
+    /// Extra headers added to every response (`--header NAME:VALUE`).
+    public var defaultHeaders: [(String, String)] = []
+    /// Log one line per request at info level (`--access-log`).
+    public var accessLog = true
+    /// `scope.root_path` (`--root-path`).
+    public var rootPath = ""
+    /// Lifespan protocol mode.
+    public var lifespan: Lifespan = .auto
+    /// Install SIGTERM/SIGINT handlers that stop the server gracefully (``Server/run(_:)``).
+    public var handleSignals = true
+    /// Logger for server events and the access log.
+    public var logger = Logger(label: "swiftasgi")
+
+    public init() {}
+
+    /// The value of the `server` header.
+    public static let serverName = "swiftasgi"
+}

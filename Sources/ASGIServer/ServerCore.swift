@@ -1,0 +1,144 @@
+import ASGI
+import HTTP1
+import Logging
+import UVLoop
+
+/// The server as it lives on one loop: listener, connections, lifespan, shutdown. Loop thread only.
+final class ServerCore: @unchecked Sendable {
+    // Safety: created, used and torn down on its loop's thread only. It is Sendable so the tasks it
+    // starts on the loop executor may capture it; those tasks run on the same thread.
+    let config: ServerConfig
+    let app: Application
+    let loop: EventLoop
+    let logger: Logger
+    let parserLimits: ParserLimits
+    let dates: DateCache
+    let serverHeaderValue: [UInt8]?
+    let defaultHeaders: Headers?
+    private(set) var listener: Listener?
+    /// The listening address as the scope's `server` key.
+    private(set) var serverAddress: Scope.Address?
+    /// Open connections, for graceful shutdown.
+    private var connections: [ObjectIdentifier: Connection] = [:]
+    /// Requests whose application call has not returned.
+    var activeRequests = 0
+    private(set) var isShuttingDown = false
+    let lifespanState = ScopeState()
+    private var lifespan: LifespanRunner?
+    private var shutdownWaiters: [() -> Void] = []
+    private var shutdownTimer: LoopTimer?
+    
+    init(config: ServerConfig, app: @escaping Application, loop: EventLoop) {
+        self.config = config
+        self.app = app
+        self.loop = loop
+        self.logger = config.logger
+        self.parserLimits = ParserLimits(
+            maxHeadSize: config.maxHeaderSize, maxTargetLength: config.maxTargetLength,
+            maxHeaderCount: config.maxHeaderCount)
+        self.dates = DateCache(loop: loop)
+        self.serverHeaderValue = config.serverHeader ? Array(ServerConfig.serverName.utf8) : nil
+        self.defaultHeaders = config.defaultHeaders.isEmpty ? nil : Headers(config.defaultHeaders)
+    }
+
+    var dateHeaderValue: [UInt8]? { config.dateHeader ? dates.value : nil }
+
+    // MARK: Start
+
+    /// Lifespan startup, then bind and listen. Calls `started` with the bound address or the error.
+    func start(_ started: @escaping (Result<SocketAddress, any Error>) -> Void) {
+        let runner = LifespanRunner(core: self)
+        lifespan = runner
+        let started = LoopBound(started)
+        Task(executorPreference: loop.executor) {
+            do {
+                try await runner.startup()
+                let address = try self.listen()
+                started.value(.success(address))
+            } catch {
+                started.value(.failure(error))
+            }
+        }
+    }
+
+    private func listen() throws -> SocketAddress {
+        let listener: Listener
+        if let fd = config.fileDescriptor {
+            listener = try Listener.adopt(loop: loop, fileDescriptor: fd)
+        } else if let path = config.unixSocket {
+            listener = try Listener.unix(loop: loop, path: path)
+        } else {
+            listener = try Listener.tcp(loop: loop, host: config.host, port: config.port, reusePort: config.reusePort)
+        }
+        do {
+            try listener.listen(
+                backlog: config.backlog,
+                onAccept: { [unowned self] stream in self.accept(stream) },
+                onError: { [unowned self] error in
+                    self.logger.warning("accept failed: \(error)")
+                })
+        } catch {
+            listener.close()
+            throw error
+        }
+        self.listener = listener
+        let address = listener.address
+        serverAddress = Scope.Address(host: address.host, port: address.port)
+        return address
+    }
+
+    private func accept(_ stream: Stream) {
+        guard !isShuttingDown else { stream.close(); return }
+        let connection = Connection(core: self, stream: stream)
+        connections[ObjectIdentifier(connection)] = connection
+        connection.start()
+    }
+
+    func connectionClosed(_ connection: Connection) {
+        connections.removeValue(forKey: ObjectIdentifier(connection))
+        if isShuttingDown && connections.isEmpty { finishShutdown() }
+    }
+
+    var connectionCount: Int { connections.count }
+
+    // MARK: Shutdown
+
+    /// Graceful stop: no new connections, idle ones closed, in-flight requests finish (bounded by
+    /// the graceful-shutdown timeout), then lifespan shutdown. `done` runs when all is closed.
+    func shutdown(_ done: @escaping () -> Void) {
+        shutdownWaiters.append(done)
+        guard !isShuttingDown else { return }
+        isShuttingDown = true
+        logger.info("Shutting down")
+        listener?.close()
+        listener = nil
+        for connection in connections.values { connection.shutdownGracefully() }
+        if connections.isEmpty {
+            finishShutdown()
+            return
+        }
+        let timer = LoopTimer(loop: loop)
+        timer.start(after: UInt64(max(config.timeoutGracefulShutdown, 0) * 1000)) { [unowned self] in
+            self.logger.warning("Graceful shutdown timed out: closing \(self.connections.count) connection(s)")
+            for connection in self.connections.values { connection.abort() }
+        }
+        shutdownTimer = timer
+    }
+
+    private var finishing = false
+
+    private func finishShutdown() {
+        guard !finishing else { return }
+        finishing = true
+        shutdownTimer?.close()
+        shutdownTimer = nil
+        Task(executorPreference: loop.executor) {
+            await self.lifespan?.shutdown()
+            self.lifespan = nil
+            self.dates.close()
+            let waiters = LoopBound(self.shutdownWaiters)
+            self.shutdownWaiters.removeAll()
+            for waiter in waiters.value { waiter() }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+public import ArgumentParser
+public import Logging
+
+/// The server's command-line flags (uvicorn's names and defaults), for any executable that
+/// serves an application: `@OptionGroup var server: ServerOptions`, then `server.makeConfig()`.
+public struct ServerOptions: ParsableArguments, Sendable {
+    @Option(help: "Bind socket to this host.")
+    public var host: String = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("Bind socket to this port (0 picks a free one).", valueName: "port"))
+    public var port: Int = 6000
+
+    @Option(help: ArgumentHelp("Bind to a UNIX domain socket.", valueName: "path"))
+    public var uds: String?
+
+    @Option(help: ArgumentHelp("Bind to socket from this file descriptor.", valueName: "fd"))
+    public var fd: Int32?
+
+    @Option(help: "Maximum number of connections to hold in backlog.")
+    public var backlog: Int32 = 2048
+
+    @Option(help: ArgumentHelp("Log level: critical, error, warning, info, debug, trace.", valueName: "level"))
+    public var logLevel: LogLevelOption = .info
+
+    @Flag(inversion: .prefixedNo, help: "Enable/disable the access log.")
+    public var accessLog = true
+
+    @Option(help: ArgumentHelp("Maximum number of concurrent requests before answering 503.", valueName: "n"))
+    public var limitConcurrency: Int?
+
+    @Option(help: ArgumentHelp("Close keep-alive connections idle for this many seconds.", valueName: "seconds"))
+    public var timeoutKeepAlive: Double = 5
+
+    @Option(help: ArgumentHelp("Close connections whose request head is not complete within this many seconds.", valueName: "seconds"))
+    public var timeoutHeader: Double = 10
+
+    @Option(help: ArgumentHelp("Maximum seconds to wait for in-flight requests on SIGTERM/SIGINT.", valueName: "seconds"))
+    public var timeoutGracefulShutdown: Double = 30
+
+    @Option(help: ArgumentHelp("Largest request head (request line + headers) in bytes; larger gets 431.", valueName: "bytes"))
+    public var maxHeaderSize: Int = 16384
+
+    @Option(help: ArgumentHelp("Set the ASGI 'root_path' for applications mounted below a path.", valueName: "path"))
+    public var rootPath: String = ""
+
+    @Option(help: "Lifespan mode: auto, on, off.")
+    public var lifespan: ServerConfig.Lifespan = .auto
+
+    @Flag(inversion: .prefixedNo, help: "Enable/disable the default 'server' header.")
+    public var serverHeader = true
+
+    @Flag(inversion: .prefixedNo, help: "Enable/disable the default 'date' header.")
+    public var dateHeader = true
+
+    @Option(name: .customLong("header"), help: ArgumentHelp("Add a default response header, NAME:VALUE (repeatable).", valueName: "name:value"))
+    public var headers: [HeaderOption] = []
+
+    public init() {}
+
+    public func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
+        guard backlog > 0 else { throw ValidationError("--backlog must be positive, got \(backlog)") }
+        guard timeoutKeepAlive >= 0 else { throw ValidationError("--timeout-keep-alive must not be negative") }
+        guard timeoutHeader > 0 else { throw ValidationError("--timeout-header must be positive") }
+        guard timeoutGracefulShutdown >= 0 else { throw ValidationError("--timeout-graceful-shutdown must not be negative") }
+        guard maxHeaderSize >= 256 else { throw ValidationError("--max-header-size must be at least 256 bytes, got \(maxHeaderSize)") }
+        if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
+        if uds != nil && fd != nil { throw ValidationError("--uds and --fd cannot be used together") }
+        if !rootPath.isEmpty && (!rootPath.hasPrefix("/") || rootPath.hasSuffix("/")) {
+            throw ValidationError("--root-path must start with '/' and not end with '/', got '\(rootPath)'")
+        }
+    }
+
+    /// The configuration these flags describe.
+    public func makeConfig(logger: Logger) -> ServerConfig {
+        var config = ServerConfig()
+        config.host = host
+        config.port = port
+        config.unixSocket = uds
+        config.fileDescriptor = fd
+        config.backlog = backlog
+        config.accessLog = accessLog
+        config.limitConcurrency = limitConcurrency
+        config.timeoutKeepAlive = timeoutKeepAlive
+        config.timeoutHeader = timeoutHeader
+        config.timeoutGracefulShutdown = timeoutGracefulShutdown
+        config.maxHeaderSize = maxHeaderSize
+        config.rootPath = rootPath
+        config.lifespan = lifespan
+        config.serverHeader = serverHeader
+        config.dateHeader = dateHeader
+        config.defaultHeaders = headers.map { ($0.name, $0.value) }
+        config.logger = logger
+        return config
+    }
+}
+
+/// `--log-level` values.
+public enum LogLevelOption: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case critical, error, warning, info, debug, trace
+
+    public var level: Logger.Level {
+        switch self {
+        case .critical: .critical
+        case .error: .error
+        case .warning: .warning
+        case .info: .info
+        case .debug: .debug
+        case .trace: .trace
+        }
+    }
+}
+
+extension ServerConfig.Lifespan: ExpressibleByArgument {}
+
+/// `--header NAME:VALUE`.
+public struct HeaderOption: ExpressibleByArgument, Sendable {
+    public let name: String
+    public let value: String
+
+    public init?(argument: String) {
+        guard let colon = argument.firstIndex(of: ":") else { return nil }
+        let name = String(argument[..<colon])
+        let value = String(argument[argument.index(after: colon)...]).trimmingSpaces()
+        let tchar: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "!#$%&'*+-.^_`|~".contains($0)) }
+        guard !name.isEmpty, name.allSatisfy(tchar), !value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+            return nil
+        }
+        self.name = name
+        self.value = value
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var slice = Substring(self)
+        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
+        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

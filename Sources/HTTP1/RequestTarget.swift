@@ -1,0 +1,63 @@
+/// Splits a request-target into path and query and percent-decodes the path.
+enum RequestTarget {
+    /// The path (origin-form) and query of `target`; a fragment is dropped.
+    static func split(_ target: UnsafeRawBufferPointer) -> (path: UnsafeRawBufferPointer, query: UnsafeRawBufferPointer) {
+        var pathStart = 0
+        let count = target.count
+        if count > 0, target[0] != UInt8(ascii: "/"), target[0] != UInt8(ascii: "*") {
+            // absolute-form: scheme "://" authority [path] — skip to the first '/', '?' or '#'
+            // after the authority.
+            var i = 0
+            while i + 2 < count, !(target[i] == UInt8(ascii: ":") && target[i + 1] == UInt8(ascii: "/")
+                && target[i + 2] == UInt8(ascii: "/"))
+            {
+                i += 1
+            }
+            i = i + 2 < count ? i + 3 : 0
+            while i < count, target[i] != UInt8(ascii: "/"), target[i] != UInt8(ascii: "?"),
+                target[i] != UInt8(ascii: "#")
+            {
+                i += 1
+            }
+            pathStart = i
+        }
+        var pathEnd = pathStart
+        while pathEnd < count, target[pathEnd] != UInt8(ascii: "?"), target[pathEnd] != UInt8(ascii: "#") {
+            pathEnd += 1
+        }
+        var queryEnd = pathEnd
+        var queryStart = pathEnd
+        if pathEnd < count, target[pathEnd] == UInt8(ascii: "?") {
+            queryStart = pathEnd + 1
+            queryEnd = queryStart
+            while queryEnd < count, target[queryEnd] != UInt8(ascii: "#") { queryEnd += 1 }
+        }
+        return (
+            UnsafeRawBufferPointer(rebasing: target[pathStart..<pathEnd]),
+            UnsafeRawBufferPointer(rebasing: target[queryStart..<queryEnd])
+        )
+    }
+
+    /// Percent-decodes `bytes` like Python's `unquote`: `%XX` with two hex digits becomes a byte,
+    /// anything else is kept literally, and the result is decoded as UTF-8 with replacement.
+    static func decodePath(_ bytes: UnsafeRawBufferPointer) -> String {
+        guard bytes.contains(UInt8(ascii: "%")) else { return String(decoding: bytes, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: bytes.count, initializingUTF8With: { out in
+            var i = 0
+            var n = 0
+            while i < bytes.count {
+                if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
+                    let high = ByteClass.hexValue(bytes[i + 1]), let low = ByteClass.hexValue(bytes[i + 2])
+                {
+                    out[n] = UInt8(high << 4 | low)
+                    i += 3
+                } else {
+                    out[n] = bytes[i]
+                    i += 1
+                }
+                n += 1
+            }
+            return n
+        })
+    }
+}

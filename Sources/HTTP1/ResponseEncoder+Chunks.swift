@@ -1,0 +1,29 @@
+public import ASGI
+
+extension ResponseEncoder {
+    /// Appends one chunk, `<hex size>\r\n<data>\r\n`. An empty body writes nothing (an empty
+    /// chunk would end the body).
+    public static func encodeChunk(_ body: UnsafeRawBufferPointer, into buffer: inout [UInt8]) {
+        guard !body.isEmpty else { return }
+        buffer.appendHex(body.count)
+        buffer.append("\r\n")
+        buffer.appendBytes(body)
+        buffer.append("\r\n")
+    }
+
+    /// Appends the last chunk, `0\r\n`, the trailer fields and the final `\r\n`.
+    /// Throws `ASGIError.invalidHeader` for an invalid trailer field; `buffer` is then unchanged.
+    public static func encodeLastChunk(trailers: Headers?, into buffer: inout [UInt8]) throws(ASGIError) {
+        let start = buffer.count
+        buffer.append("0\r\n")
+        if let trailers {
+            do {
+                try SentHeaders.writeTrailers(trailers, into: &buffer)
+            } catch {
+                buffer.removeSubrange(start...)
+                throw error
+            }
+        }
+        buffer.append("\r\n")
+    }
+}

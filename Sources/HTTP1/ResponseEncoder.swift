@@ -1,0 +1,124 @@
+public import ASGI
+
+/// Writes HTTP/1.1 response heads, chunks and canned responses into byte buffers.
+///
+/// ```swift
+/// var out: [UInt8] = []
+/// let framing = try ResponseEncoder.encodeHead(
+///     status: 200, headers: [("content-type", "text/plain")],
+///     request: RequestInfo(isHead: false, versionMinor: 1, keepAlive: true),
+///     bodyLength: 5, date: cachedDate, server: nil, into: &out)
+/// out += "hello".utf8          // framing.body == .contentLength(5)
+/// ```
+public enum ResponseEncoder {
+    /// Appends the status line and headers (ending with the blank line) to `buffer` and decides
+    /// the framing.
+    ///
+    /// - `bodyLength`: the whole body's length when it is known now (one-shot response), nil when
+    ///   streaming.
+    /// - `date`, `server`: full header values, or nil to omit them.
+    /// - `extraHeaders`: server-configured headers written after the app's, treated like them.
+    ///
+    /// App headers are written as given (`name: value`, case kept); `date`, `server`,
+    /// `content-length` / `transfer-encoding` and `connection` are added (lower-case, after the
+    /// app's) only if the app did not send them. Status 1xx, 204 and 304 and HEAD requests get no
+    /// body; 1xx gets neither date, server nor connection. On a throw `buffer` is left unchanged.
+    ///
+    /// Throws `ASGIError.invalidHeader` for a name that is empty or not a token, or a value with
+    /// CR, LF or NUL; `ASGIError.protocolViolation` for a status outside 100...999, an invalid or
+    /// conflicting content-length, content-length with transfer-encoding, or a transfer-encoding
+    /// that does not end with `chunked`; `ASGIError.contentLengthMismatch` when `bodyLength`
+    /// differs from the app's content-length on a response that carries a body.
+    public static func encodeHead(
+        status: Int, headers: Headers, request: RequestInfo, bodyLength: Int?, date: [UInt8]?,
+        server: [UInt8]?, extraHeaders: Headers? = nil, into buffer: inout [UInt8]
+    ) throws(ASGIError) -> ResponseFraming {
+        guard (100...999).contains(status) else { throw .protocolViolation("invalid status code \(status)") }
+        let start = buffer.count
+        do {
+            return try writeHead(
+                status: status, headers: headers, extraHeaders: extraHeaders, request: request,
+                bodyLength: bodyLength, date: date, server: server, into: &buffer)
+        } catch {
+            buffer.removeSubrange(start...)
+            throw error
+        }
+    }
+
+    private static func writeHead(
+        status: Int, headers: Headers, extraHeaders: Headers?, request: RequestInfo, bodyLength: Int?,
+        date: [UInt8]?, server: [UInt8]?, into buffer: inout [UInt8]
+    ) throws(ASGIError) -> ResponseFraming {
+        appendStatusLine(status, into: &buffer)
+        var sent = SentHeaders()
+        try sent.write(headers, into: &buffer)
+        if let extraHeaders { try sent.write(extraHeaders, into: &buffer) }
+
+        let interim = status < 200
+        if !interim {
+            if let date, !sent.date { appendField("date", date, into: &buffer) }
+            if let server, !sent.server { appendField("server", server, into: &buffer) }
+        }
+        let body: ResponseFraming.Body
+        if interim || status == 204 || status == 304 {
+            body = .none
+        } else if request.isHead {
+            body = .none
+            if sent.contentLength == nil, let bodyLength { appendContentLength(bodyLength, into: &buffer) }
+        } else {
+            if sent.contentLength != nil, sent.transferEncoding {
+                throw .protocolViolation("both content-length and transfer-encoding")
+            }
+            if sent.transferEncoding, !sent.chunked {
+                throw .protocolViolation("transfer-encoding must end with chunked")
+            }
+            if let length = sent.contentLength {
+                if let bodyLength, bodyLength != length {
+                    throw .contentLengthMismatch("body of \(bodyLength) bytes but content-length \(length)")
+                }
+                body = .contentLength(length)
+            } else if sent.chunked {
+                body = .chunked
+            } else if let bodyLength {
+                appendContentLength(bodyLength, into: &buffer)
+                body = .contentLength(bodyLength)
+            } else if request.versionMinor >= 1 {
+                buffer.append("transfer-encoding: chunked\r\n")
+                body = .chunked
+            } else {
+                body = .closeDelimited
+            }
+        }
+        let keepAlive = request.keepAlive && !sent.connectionClose && body != .closeDelimited
+        if !interim {
+            if !keepAlive, !sent.connectionClose, request.versionMinor >= 1 || request.keepAlive {
+                buffer.append("connection: close\r\n")
+            } else if keepAlive, request.versionMinor == 0, !sent.connection {
+                buffer.append("connection: keep-alive\r\n")
+            }
+        }
+        buffer.append("\r\n")
+        return ResponseFraming(body: body, keepAlive: keepAlive)
+    }
+
+    static func appendStatusLine(_ status: Int, into buffer: inout [UInt8]) {
+        buffer.append("HTTP/1.1 ")
+        buffer.appendDecimal(status)
+        buffer.append(ByteClass.sp)
+        buffer.append(contentsOf: reasonPhrase(status).utf8)
+        buffer.append("\r\n")
+    }
+
+    static func appendField(_ name: StaticString, _ value: [UInt8], into buffer: inout [UInt8]) {
+        buffer.append(name)
+        buffer.append(": ")
+        buffer.append(contentsOf: value)
+        buffer.append("\r\n")
+    }
+
+    static func appendContentLength(_ length: Int, into buffer: inout [UInt8]) {
+        buffer.append("content-length: ")
+        buffer.appendDecimal(length)
+        buffer.append("\r\n")
+    }
+}

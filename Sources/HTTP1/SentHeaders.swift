@@ -1,0 +1,120 @@
+import ASGI
+
+/// Validates and writes application header fields, noting the ones the encoder would add.
+struct SentHeaders {
+    var contentLength: Int?
+    var transferEncoding = false
+    /// The last transfer coding is `chunked`.
+    var chunked = false
+    var connection = false
+    var connectionClose = false
+    var date = false
+    var server = false
+
+    /// Writes `name: value\r\n` for each field, refusing header injection.
+    mutating func write(_ headers: Headers, into buffer: inout [UInt8]) throws(ASGIError) {
+        for field in headers {
+            // withUnsafeBytes is untyped-rethrows: carry the typed error out as a value.
+            let failure = field.name.withUnsafeBytes { name -> ASGIError? in
+                field.value.withUnsafeBytes { value -> ASGIError? in
+                    do throws(ASGIError) {
+                        try Self.validate(name: name, value: value)
+                        try note(name: name, value: value)
+                        return nil
+                    } catch { return error }
+                }
+            }
+            if let failure { throw failure }
+            buffer.append(contentsOf: field.name)
+            buffer.append(": ")
+            buffer.append(contentsOf: field.value)
+            buffer.append("\r\n")
+        }
+    }
+
+    /// Trailer fields: validated and written, nothing noted.
+    static func writeTrailers(_ headers: Headers, into buffer: inout [UInt8]) throws(ASGIError) {
+        for field in headers {
+            let failure = field.name.withUnsafeBytes { name -> ASGIError? in
+                field.value.withUnsafeBytes { value -> ASGIError? in
+                    do throws(ASGIError) { try validate(name: name, value: value) } catch { return error }
+                    return nil
+                }
+            }
+            if let failure { throw failure }
+            buffer.append(contentsOf: field.name)
+            buffer.append(": ")
+            buffer.append(contentsOf: field.value)
+            buffer.append("\r\n")
+        }
+    }
+
+    static func validate(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(ASGIError) {
+        guard !name.isEmpty else { throw .invalidHeader("empty header name") }
+        for byte in name where !ByteClass.isTokenChar(byte) {
+            throw .invalidHeader("invalid header name \"\(String(decoding: name, as: UTF8.self))\"")
+        }
+        for byte in value where byte == ByteClass.cr || byte == ByteClass.lf || byte == 0 {
+            throw .invalidHeader(
+                "invalid character in the value of header \"\(String(decoding: name, as: UTF8.self))\"")
+        }
+    }
+
+    private mutating func note(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(ASGIError) {
+        switch name.count {
+        case 4 where ByteClass.equalsLowercased(name, "date"):
+            date = true
+        case 6 where ByteClass.equalsLowercased(name, "server"):
+            server = true
+        case 10 where ByteClass.equalsLowercased(name, "connection"):
+            connection = true
+            if Self.containsToken(value, "close") { connectionClose = true }
+        case 14 where ByteClass.equalsLowercased(name, "content-length"):
+            guard let length = Self.parseLength(ByteClass.trimmed(value)) else {
+                throw .protocolViolation("invalid content-length \"\(String(decoding: value, as: UTF8.self))\"")
+            }
+            if let contentLength, contentLength != length { throw .protocolViolation("conflicting content-length") }
+            contentLength = length
+        case 17 where ByteClass.equalsLowercased(name, "transfer-encoding"):
+            transferEncoding = true
+            chunked = Self.lastToken(value).map { ByteClass.equalsLowercased($0, "chunked") } ?? false
+        default:
+            break
+        }
+    }
+
+    /// A decimal length: digits only, no sign, no overflow.
+    static func parseLength(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard !bytes.isEmpty else { return nil }
+        var length = 0
+        for byte in bytes {
+            guard byte &- 48 < 10 else { return nil }
+            let (times10, o1) = length.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int(byte &- 48))
+            guard !o1, !o2 else { return nil }
+            length = sum
+        }
+        return length
+    }
+
+    /// Whether the comma-separated list `value` holds `token` (case-insensitive).
+    static func containsToken(_ value: UnsafeRawBufferPointer, _ token: StaticString) -> Bool {
+        var start = 0
+        while start <= value.count {
+            var end = start
+            while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
+            let item = ByteClass.trimmed(UnsafeRawBufferPointer(rebasing: value[start..<end]))
+            if ByteClass.equalsLowercased(item, token) { return true }
+            start = end + 1
+        }
+        return false
+    }
+
+    /// The last element of a comma-separated list, trimmed.
+    static func lastToken(_ value: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        var start = value.count
+        while start > 0, value[start - 1] != UInt8(ascii: ",") { start -= 1 }
+        let item = ByteClass.trimmed(UnsafeRawBufferPointer(rebasing: value[start...]))
+        return item.isEmpty ? nil : item
+    }
+}
