@@ -1,5 +1,8 @@
 /// The connection scope handed to an ``Application``: the ASGI HTTP scope (or a lifespan scope,
 /// where only `type`, `asgi` and `state` are meaningful).
+///
+/// A value type with copy-on-write storage: passing a scope around costs one reference count,
+/// and a middleware that changes a field (say `rootPath`) changes only its own copy.
 public struct Scope: Sendable {
     /// `"http"` or `"lifespan"`.
     public enum Kind: String, Sendable { case http, lifespan }
@@ -12,33 +15,58 @@ public struct Scope: Sendable {
         public var description: String { port.map { "\(host):\($0)" } ?? host }
     }
 
-    public var type: Kind
-    /// `scope["asgi"]["version"]`, always `"3.0"`.
-    public var asgiVersion: String = ASGIVersion.version
-    /// `scope["asgi"]["spec_version"]`: `"2.4"` for HTTP, `"2.0"` for lifespan.
-    public var specVersion: String
-    /// `"1.0"` or `"1.1"`.
-    public var httpVersion: String
-    /// Upper-case request method, e.g. `"GET"`.
-    public var method: String
-    /// `"http"` (or `"https"` when a trusted proxy says so).
-    public var scheme: String
-    /// Percent-decoded path, without the query string.
-    public var path: String
-    /// The path bytes exactly as they came on the wire (still percent-encoded), without the query.
-    public var rawPath: [UInt8]
-    /// The bytes after `?`, not decoded; empty when there is none.
-    public var queryString: [UInt8]
-    /// The mount point of the application (`--root-path`); empty by default.
-    public var rootPath: String
-    /// Request headers in wire order, names lower-cased, duplicates kept.
-    public var headers: Headers
-    /// The peer, when known.
-    public var client: Address?
-    /// The listening address this connection came in on, when known.
-    public var server: Address?
-    /// Per-request copy of the state the lifespan startup filled in.
-    public var state: ScopeState
+    final class Storage: @unchecked Sendable {
+        // Safety: never mutated once shared; `Scope`'s setters copy it first unless uniquely owned.
+        var type: Kind
+        var asgiVersion: String
+        var specVersion: String
+        var httpVersion: String
+        var method: String
+        var scheme: String
+        var path: String
+        var rawPath: [UInt8]
+        var queryString: [UInt8]
+        var rootPath: String
+        var headers: Headers
+        var client: Address?
+        var server: Address?
+        var state: ScopeState
+
+        init(
+            type: Kind, asgiVersion: String, specVersion: String, httpVersion: String, method: String,
+            scheme: String, path: String, rawPath: [UInt8], queryString: [UInt8], rootPath: String,
+            headers: Headers, client: Address?, server: Address?, state: ScopeState
+        ) {
+            self.type = type
+            self.asgiVersion = asgiVersion
+            self.specVersion = specVersion
+            self.httpVersion = httpVersion
+            self.method = method
+            self.scheme = scheme
+            self.path = path
+            self.rawPath = rawPath
+            self.queryString = queryString
+            self.rootPath = rootPath
+            self.headers = headers
+            self.client = client
+            self.server = server
+            self.state = state
+        }
+
+        func copy() -> Storage {
+            Storage(
+                type: type, asgiVersion: asgiVersion, specVersion: specVersion, httpVersion: httpVersion,
+                method: method, scheme: scheme, path: path, rawPath: rawPath, queryString: queryString,
+                rootPath: rootPath, headers: headers, client: client, server: server, state: state)
+        }
+    }
+
+    private var storage: Storage
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
 
     /// An HTTP scope.
     public init(
@@ -47,28 +75,88 @@ public struct Scope: Sendable {
         rootPath: String = "", client: Address? = nil, server: Address? = nil,
         state: ScopeState = ScopeState()
     ) {
-        self.type = .http
-        self.specVersion = ASGIVersion.httpSpecVersion
-        self.httpVersion = httpVersion
-        self.method = method
-        self.scheme = scheme
-        self.path = path
-        self.rawPath = rawPath
-        self.queryString = queryString
-        self.rootPath = rootPath
-        self.headers = headers
-        self.client = client
-        self.server = server
-        self.state = state
+        storage = Storage(
+            type: .http, asgiVersion: ASGIVersion.version, specVersion: ASGIVersion.httpSpecVersion,
+            httpVersion: httpVersion, method: method, scheme: scheme, path: path, rawPath: rawPath,
+            queryString: queryString, rootPath: rootPath, headers: headers, client: client,
+            server: server, state: state)
     }
 
     /// A lifespan scope sharing `state` with the HTTP scopes that follow it.
     public static func lifespan(state: ScopeState) -> Scope {
-        var scope = Scope(method: "", path: "", rawPath: [], state: state)
+        var scope = Scope(method: "", path: "", rawPath: [], httpVersion: "", scheme: "", state: state)
         scope.type = .lifespan
         scope.specVersion = ASGIVersion.lifespanSpecVersion
-        scope.httpVersion = ""
-        scope.scheme = ""
         return scope
+    }
+
+    public var type: Kind {
+        get { storage.type }
+        set { unique().type = newValue }
+    }
+    /// `scope["asgi"]["version"]`, always `"3.0"`.
+    public var asgiVersion: String {
+        get { storage.asgiVersion }
+        set { unique().asgiVersion = newValue }
+    }
+    /// `scope["asgi"]["spec_version"]`: `"2.4"` for HTTP, `"2.0"` for lifespan.
+    public var specVersion: String {
+        get { storage.specVersion }
+        set { unique().specVersion = newValue }
+    }
+    /// `"1.0"` or `"1.1"`.
+    public var httpVersion: String {
+        get { storage.httpVersion }
+        set { unique().httpVersion = newValue }
+    }
+    /// Upper-case request method, e.g. `"GET"`.
+    public var method: String {
+        get { storage.method }
+        set { unique().method = newValue }
+    }
+    /// `"http"` (or `"https"` when a trusted proxy says so).
+    public var scheme: String {
+        get { storage.scheme }
+        set { unique().scheme = newValue }
+    }
+    /// Percent-decoded path, without the query string (`root_path` included, as uvicorn does).
+    public var path: String {
+        get { storage.path }
+        set { unique().path = newValue }
+    }
+    /// The path bytes exactly as they came on the wire (still percent-encoded), without the query.
+    public var rawPath: [UInt8] {
+        get { storage.rawPath }
+        set { unique().rawPath = newValue }
+    }
+    /// The bytes after `?`, not decoded; empty when there is none.
+    public var queryString: [UInt8] {
+        get { storage.queryString }
+        set { unique().queryString = newValue }
+    }
+    /// The mount point of the application (`--root-path`); empty by default.
+    public var rootPath: String {
+        get { storage.rootPath }
+        set { unique().rootPath = newValue }
+    }
+    /// Request headers in wire order, names lower-cased, duplicates kept.
+    public var headers: Headers {
+        get { storage.headers }
+        set { unique().headers = newValue }
+    }
+    /// The peer, when known.
+    public var client: Address? {
+        get { storage.client }
+        set { unique().client = newValue }
+    }
+    /// The listening address this connection came in on, when known.
+    public var server: Address? {
+        get { storage.server }
+        set { unique().server = newValue }
+    }
+    /// Per-request copy of the state the lifespan startup filled in.
+    public var state: ScopeState {
+        get { storage.state }
+        set { unique().state = newValue }
     }
 }

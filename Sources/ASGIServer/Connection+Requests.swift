@@ -11,9 +11,17 @@ extension Connection {
         self.exchange = exchange
         core.activeRequests += 1
         let path = config.rootPath.isEmpty ? head.path : config.rootPath + head.path
+        var client = self.client
+        var scheme = "http"
+        if let proxy = core.proxy {
+            let forwarded = proxy.apply(client: client, headers: head.headers)
+            client = forwarded.client
+            if let forwardedScheme = forwarded.scheme { scheme = forwardedScheme }
+        }
+        exchange.client = client
         let scope = Scope(
             method: head.method, path: path, rawPath: head.rawPath, queryString: head.queryString,
-            headers: head.headers, httpVersion: head.httpVersion, scheme: "http",
+            headers: head.headers, httpVersion: head.httpVersion, scheme: scheme,
             rootPath: config.rootPath, client: client, server: core.serverAddress,
             state: core.lifespanState.copy())
         let app = core.app
@@ -35,6 +43,7 @@ extension Connection {
     /// The response of `exchange` is complete: log it, then serve the next request or close.
     func responseDone(_ exchange: Exchange, keepAlive responseKeepAlive: Bool) {
         if core.config.accessLog { logAccess(exchange) }
+        core.requestCompleted()
         guard self.exchange === exchange, state == .open else { return }
         self.exchange = nil
         lastResponseEnd = core.loop.now
@@ -88,8 +97,13 @@ extension Connection {
 
     private func logAccess(_ exchange: Exchange) {
         let head = exchange.head
-        var target = String(decoding: head.rawPath, as: UTF8.self)
-        if !head.queryString.isEmpty { target += "?" + String(decoding: head.queryString, as: UTF8.self) }
-        core.logger.info("\(client?.description ?? "-") - \"\(head.method) \(target) HTTP/\(head.httpVersion)\" \(exchange.status)")
+        let entry = AccessLogFormat.Entry(
+            client: exchange.client?.description ?? "-", method: head.method,
+            path: String(decoding: head.rawPath, as: UTF8.self),
+            query: String(decoding: head.queryString, as: UTF8.self), httpVersion: head.httpVersion,
+            status: exchange.status, bytes: exchange.bodyBytesSent,
+            seconds: Double(core.loop.now &- exchange.startedAt) / 1000,
+            userAgent: head.headers["user-agent"] ?? "-", referer: head.headers["referer"] ?? "-")
+        core.logger.info("\(core.config.accessLogFormat.render(entry))")
     }
 }

@@ -16,27 +16,28 @@ final class Connection: @unchecked Sendable {
     enum State { case open, closing, lingering, closed }
     enum TimerKind { case none, header, keepAlive, linger }
 
-    unowned let core: ServerCore
+    /// The server outlives its connections (it closes them all before it goes away).
+    unowned(unsafe) let core: ServerCore
     let stream: Stream
     let parser: RequestParser
     let client: Scope.Address?
-    var exchange: Exchange?
-    var state = State.open
+    @exclusivity(unchecked) var exchange: Exchange?
+    @exclusivity(unchecked) var state = State.open
     /// Bytes read but not parsed yet: later pipelined requests.
-    var pending: [UInt8] = []
-    var pendingStart = 0
+    @exclusivity(unchecked) var pending: [UInt8] = []
+    @exclusivity(unchecked) var pendingStart = 0
     /// Response bytes waiting for the end-of-turn flush.
-    var out: [UInt8] = []
-    var flushScheduled = false
+    @exclusivity(unchecked) var out: [UInt8] = []
+    @exclusivity(unchecked) var flushScheduled = false
     /// False once the server wants this connection closed after the current response.
-    var keepAlive = true
-    var readPausedForBody = false
-    var readPausedForPending = false
-    var timer: LoopTimer?
-    var timerKind = TimerKind.none
-    var lastResponseEnd: UInt64
+    @exclusivity(unchecked) var keepAlive = true
+    @exclusivity(unchecked) var readPausedForBody = false
+    @exclusivity(unchecked) var readPausedForPending = false
+    @exclusivity(unchecked) var timer: LoopTimer?
+    @exclusivity(unchecked) var timerKind = TimerKind.none
+    @exclusivity(unchecked) var lastResponseEnd: UInt64
     /// A parse error or 503 answered directly: ignore parser events until closed.
-    var rejecting = false
+    @exclusivity(unchecked) var rejecting = false
 
     init(core: ServerCore, stream: Stream) {
         self.core = core

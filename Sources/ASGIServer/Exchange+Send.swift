@@ -16,17 +16,18 @@ extension Exchange {
                 throw ASGIError.protocolViolation("response status \(status) is not a final status (200-599)")
             }
             self.status = status
-            response = .held(status: status, headers: headers, trailers: trailers)
+            heldHeaders = headers
+            trailersAnnounced = trailers
+            response = .held
         case .responseBody(let bytes, let moreBody):
             try writeBody(bytes, moreBody: moreBody)
         case .responseTrailers(let headers, let moreTrailers):
-            guard case .awaitingTrailers(var collected) = response else {
+            guard case .awaitingTrailers = response else {
                 throw ASGIError.protocolViolation("'http.response.trailers' without 'trailers: true' or before the body ended")
             }
-            for field in headers { collected.append(name: field.name, value: field.value) }
-            if moreTrailers {
-                response = .awaitingTrailers(collected)
-            } else {
+            for field in headers { trailerFields.append(name: field.name, value: field.value) }
+            if !moreTrailers {
+                let collected = trailerFields
                 if framing.body == .chunked {
                     let mark = connection.out.count
                     do {
@@ -48,7 +49,10 @@ extension Exchange {
         switch response {
         case .initial:
             throw ASGIError.protocolViolation("'http.response.body' before 'http.response.start'")
-        case .held(let status, let headers, let trailers):
+        case .held:
+            let trailers = trailersAnnounced
+            let headers = heldHeaders
+            heldHeaders = Headers()
             let oneShot = !moreBody && !trailers
             // A one-shot answer to a request whose body was not read ends the connection: say so.
             let request = RequestInfo(
@@ -56,6 +60,10 @@ extension Exchange {
                 keepAlive: head.keepAlive && connection.keepAlive && !connection.core.isShuttingDown
                     && (messageComplete || !oneShot))
             let mark = connection.out.count
+            // One allocation for head and body (the buffer starts empty on a fresh connection).
+            if connection.out.capacity - mark < 384 + bytes.count {
+                connection.out.reserveCapacity(mark + 384 + (oneShot ? bytes.count : 0))
+            }
             do {
                 framing = try ResponseEncoder.encodeHead(
                     status: status, headers: headers, request: request,
@@ -66,10 +74,10 @@ extension Exchange {
                 connection.out.removeSubrange(mark...)
                 throw error
             }
-            response = .streaming(framing.body, trailers: trailers)
+            response = .streaming
             try appendBody(bytes, moreBody: moreBody, trailers: trailers)
-        case .streaming(_, let trailers):
-            try appendBody(bytes, moreBody: moreBody, trailers: trailers)
+        case .streaming:
+            try appendBody(bytes, moreBody: moreBody, trailers: trailersAnnounced)
         case .awaitingTrailers, .complete:
             throw ASGIError.protocolViolation("'http.response.body' after the response body ended")
         }
@@ -87,10 +95,12 @@ extension Exchange {
             }
             connection.out.append(contentsOf: bytes)
         case .chunked:
+            bodyBytesSent += bytes.count
             if !bytes.isEmpty {
                 bytes.withUnsafeBytes { ResponseEncoder.encodeChunk($0, into: &connection.out) }
             }
         case .closeDelimited:
+            bodyBytesSent += bytes.count
             connection.out.append(contentsOf: bytes)
         }
         connection.scheduleFlush()
@@ -101,13 +111,13 @@ extension Exchange {
         }
         if case .chunked = framing.body {
             if trailers {
-                response = .awaitingTrailers(Headers())
+                response = .awaitingTrailers
                 return
             }
             try? ResponseEncoder.encodeLastChunk(trailers: nil, into: &connection.out)
         } else if trailers {
             // Trailers need chunked framing; without it they are dropped, as the spec allows.
-            response = .awaitingTrailers(Headers())
+            response = .awaitingTrailers
             return
         }
         finishResponse()

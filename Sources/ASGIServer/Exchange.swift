@@ -10,11 +10,16 @@ import UVLoop
 final class Exchange: @unchecked Sendable {
     // Safety: loop-confined; `receive`/`send` are reached through `EventLoop.hop`, which moves a
     // caller on another executor onto the loop thread first.
+    /// Where the response is. Payload-free so that checking it copies nothing.
     enum Response {
+        /// Nothing sent yet.
         case initial
-        case held(status: Int, headers: Headers, trailers: Bool)
-        case streaming(ResponseFraming.Body, trailers: Bool)
-        case awaitingTrailers(Headers)
+        /// `http.response.start` received, held until the first body message.
+        case held
+        /// Head written; body messages go out as they come.
+        case streaming
+        /// Body ended; waiting for `http.response.trailers`.
+        case awaitingTrailers
         case complete
     }
 
@@ -22,24 +27,33 @@ final class Exchange: @unchecked Sendable {
     /// or it closes, so the pair never outlives the application's task.
     let connection: Connection
     let head: RequestHead
-    var status = 0
+    /// The client as the scope shows it (after proxy headers).
+    @exclusivity(unchecked) var client: Scope.Address?
+    /// Loop time when the head arrived (access log).
+    let startedAt: UInt64
+    @exclusivity(unchecked) var status = 0
     // Request body
-    private var body: [UInt8] = []
-    private(set) var messageComplete = false
-    private var bodyDelivered = false
-    private var continueSent = false
-    var receiveWaiter: UnsafeContinuation<Void, Never>?
+    @exclusivity(unchecked) private var body: [UInt8] = []
+    @exclusivity(unchecked) private(set) var messageComplete = false
+    @exclusivity(unchecked) private var bodyDelivered = false
+    @exclusivity(unchecked) private var continueSent = false
+    @exclusivity(unchecked) var receiveWaiter: UnsafeContinuation<Void, Never>?
     // Response
-    var response = Response.initial
-    var bodyBytesSent = 0
-    var framing = ResponseFraming(body: .none, keepAlive: false)
-    var writeWaiter: UnsafeContinuation<Void, Never>?
+    @exclusivity(unchecked) var response = Response.initial
+    /// The held `http.response.start`.
+    @exclusivity(unchecked) var heldHeaders = Headers()
+    @exclusivity(unchecked) var trailersAnnounced = false
+    @exclusivity(unchecked) var trailerFields = Headers()
+    @exclusivity(unchecked) var bodyBytesSent = 0
+    @exclusivity(unchecked) var framing = ResponseFraming(body: .none, keepAlive: false)
+    @exclusivity(unchecked) var writeWaiter: UnsafeContinuation<Void, Never>?
     /// The connection is gone (client left, error, or shutdown timeout).
-    private(set) var lost = false
+    @exclusivity(unchecked) private(set) var lost = false
 
     init(connection: Connection, head: RequestHead) {
         self.connection = connection
         self.head = head
+        self.startedAt = connection.core.loop.now
         self.messageComplete = false
     }
 

@@ -25,7 +25,7 @@ public final class Server: Sendable {
 
     /// Serves `app` on the calling thread until stopped by a signal. Throws when the address
     /// cannot be bound or the lifespan startup fails.
-    public func run(_ app: @escaping Application, onStarted: (@Sendable (SocketAddress) -> Void)? = nil) throws {
+    public func run(_ app: @escaping Application, onStarted: ((ServerControl) -> Void)? = nil) throws {
         let loop = try EventLoop()
         let core = ServerCore(config: config, app: app, loop: loop)
         let outcome = Outcome()
@@ -40,8 +40,8 @@ public final class Server: Sendable {
         core.start { result in
             switch result {
             case .success(let address):
-                core.logger.info("Uvicorn-style server running on \(Server.describe(address, core.config)) (Press CTRL+C to quit)")
-                onStarted?(address)
+                core.logger.info("SwiftASGI running on \(Server.describe(address, core.config)) (Press CTRL+C to quit)")
+                onStarted?(ServerControl(core: core, address: address))
             case .failure(let error):
                 outcome.error = error
                 core.shutdown { loop.stop() }

@@ -49,6 +49,16 @@ public struct ServerConfig: Sendable {
     public var writeHighWaterMark = 64 * 1024
     /// More concurrent requests than this are answered 503 (`--limit-concurrency`).
     public var limitConcurrency: Int?
+    /// Stop (or, under a supervisor, get replaced) after this many requests (`--limit-max-requests`).
+    public var limitMaxRequests: Int?
+    /// A random 0...jitter is added to `limitMaxRequests`, so workers do not recycle together.
+    public var limitMaxRequestsJitter = 0
+    /// Honour `X-Forwarded-For` / `X-Forwarded-Proto` from trusted peers (`--proxy-headers`).
+    public var proxyHeaders = false
+    /// Peers trusted for proxy headers: addresses, CIDRs, or `*` (`--forwarded-allow-ips`).
+    public var forwardedAllowIPs: [String] = ["127.0.0.1"]
+    /// Access log line format (`--access-log-format`); see ``AccessLogFormat``.
+    public var accessLogFormat = AccessLogFormat.defaultFormat
     /// Send a `server` header (`--server-header`).
     public var serverHeader = true
     /// Send a `date` header (`--date-header`).

@@ -15,18 +15,24 @@ final class ServerCore: @unchecked Sendable {
     let dates: DateCache
     let serverHeaderValue: [UInt8]?
     let defaultHeaders: Headers?
-    private(set) var listener: Listener?
+    @exclusivity(unchecked) private(set) var listener: Listener?
     /// The listening address as the scope's `server` key.
-    private(set) var serverAddress: Scope.Address?
+    @exclusivity(unchecked) private(set) var serverAddress: Scope.Address?
     /// Open connections, for graceful shutdown.
-    private var connections: [ObjectIdentifier: Connection] = [:]
+    @exclusivity(unchecked) private var connections: [ObjectIdentifier: Connection] = [:]
     /// Requests whose application call has not returned.
-    var activeRequests = 0
-    private(set) var isShuttingDown = false
+    @exclusivity(unchecked) var activeRequests = 0
+    @exclusivity(unchecked) private(set) var isShuttingDown = false
     let lifespanState = ScopeState()
-    private var lifespan: LifespanRunner?
-    private var shutdownWaiters: [() -> Void] = []
-    private var shutdownTimer: LoopTimer?
+    /// Responses completed, for `--limit-max-requests`.
+    @exclusivity(unchecked) private(set) var requestsServed = 0
+    private let requestLimit: Int?
+    /// What to do when the request limit is reached (default: graceful stop).
+    var requestLimitAction: (() -> Void)?
+    let proxy: ProxyHeaders?
+    @exclusivity(unchecked) private var lifespan: LifespanRunner?
+    @exclusivity(unchecked) private var shutdownWaiters: [() -> Void] = []
+    @exclusivity(unchecked) private var shutdownTimer: LoopTimer?
     
     init(config: ServerConfig, app: @escaping Application, loop: EventLoop) {
         self.config = config
@@ -39,6 +45,25 @@ final class ServerCore: @unchecked Sendable {
         self.dates = DateCache(loop: loop)
         self.serverHeaderValue = config.serverHeader ? Array(ServerConfig.serverName.utf8) : nil
         self.defaultHeaders = config.defaultHeaders.isEmpty ? nil : Headers(config.defaultHeaders)
+        if let limit = config.limitMaxRequests {
+            self.requestLimit = limit + (config.limitMaxRequestsJitter > 0 ? Int.random(in: 0...config.limitMaxRequestsJitter) : 0)
+        } else {
+            self.requestLimit = nil
+        }
+        self.proxy = config.proxyHeaders ? ProxyHeaders(trusted: config.forwardedAllowIPs) : nil
+    }
+
+    /// Counts a completed response; at the request limit, recycles this server once.
+    @inline(__always)
+    func requestCompleted() {
+        requestsServed &+= 1
+        guard let requestLimit, requestsServed == requestLimit else { return }
+        logger.info("Maximum number of requests (\(requestLimit)) reached")
+        if let action = requestLimitAction {
+            action()
+        } else {
+            shutdown { [loop] in loop.stop() }
+        }
     }
 
     var dateHeaderValue: [UInt8]? { config.dateHeader ? dates.value : nil }
@@ -125,7 +150,7 @@ final class ServerCore: @unchecked Sendable {
         shutdownTimer = timer
     }
 
-    private var finishing = false
+    @exclusivity(unchecked) private var finishing = false
 
     private func finishShutdown() {
         guard !finishing else { return }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Glibc
 public import Logging
 
 /// The server's command-line flags (uvicorn's names and defaults), for any executable that
@@ -16,6 +17,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Bind to socket from this file descriptor.", valueName: "fd"))
     public var fd: Int32?
 
+    @Option(help: ArgumentHelp("Number of worker processes (or 'auto' = online CPUs). Default: one process, no supervisor. Env: WEB_CONCURRENCY.", valueName: "n|auto"))
+    public var workers: WorkerCount?
+
     @Option(help: "Maximum number of connections to hold in backlog.")
     public var backlog: Int32 = 2048
 
@@ -25,8 +29,23 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Flag(inversion: .prefixedNo, help: "Enable/disable the access log.")
     public var accessLog = true
 
+    @Option(help: ArgumentHelp("Format of access log lines (atoms %(h)s %(r)s %(m)s %(U)s %(q)s %(H)s %(s)s %(b)s %(L)s %(a)s %(f)s %(t)s).", valueName: "format"))
+    public var accessLogFormat: String = AccessLogFormat.defaultFormat.source
+
+    @Flag(inversion: .prefixedNo, help: "Trust X-Forwarded-For/X-Forwarded-Proto from --forwarded-allow-ips.")
+    public var proxyHeaders = true
+
+    @Option(help: ArgumentHelp("Comma-separated addresses/CIDRs (or '*') trusted for proxy headers. Env: FORWARDED_ALLOW_IPS.", valueName: "ips"))
+    public var forwardedAllowIps: String = "127.0.0.1"
+
     @Option(help: ArgumentHelp("Maximum number of concurrent requests before answering 503.", valueName: "n"))
     public var limitConcurrency: Int?
+
+    @Option(help: ArgumentHelp("Recycle a worker (or stop a single process) after this many requests.", valueName: "n"))
+    public var limitMaxRequests: Int?
+
+    @Option(help: ArgumentHelp("Add up to this many requests at random to --limit-max-requests, per worker.", valueName: "n"))
+    public var limitMaxRequestsJitter: Int = 0
 
     @Option(help: ArgumentHelp("Close keep-alive connections idle for this many seconds.", valueName: "seconds"))
     public var timeoutKeepAlive: Double = 5
@@ -36,6 +55,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
 
     @Option(help: ArgumentHelp("Maximum seconds to wait for in-flight requests on SIGTERM/SIGINT.", valueName: "seconds"))
     public var timeoutGracefulShutdown: Double = 30
+
+    @Option(help: ArgumentHelp("Replace a worker that does not answer the supervisor's health check for this many seconds (0 disables).", valueName: "seconds"))
+    public var timeoutWorkerHealthcheck: Double = 30
 
     @Option(help: ArgumentHelp("Largest request head (request line + headers) in bytes; larger gets 431.", valueName: "bytes"))
     public var maxHeaderSize: Int = 16384
@@ -55,6 +77,12 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("header"), help: ArgumentHelp("Add a default response header, NAME:VALUE (repeatable).", valueName: "name:value"))
     public var headers: [HeaderOption] = []
 
+    @Flag(help: "Development: restart the workers when the executable (or a --reload-dir) changes.")
+    public var reload = false
+
+    @Option(name: .customLong("reload-dir"), help: ArgumentHelp("Also watch this directory with --reload (repeatable).", valueName: "path"))
+    public var reloadDirs: [String] = []
+
     public init() {}
 
     public func validate() throws {
@@ -65,6 +93,17 @@ public struct ServerOptions: ParsableArguments, Sendable {
         guard timeoutGracefulShutdown >= 0 else { throw ValidationError("--timeout-graceful-shutdown must not be negative") }
         guard maxHeaderSize >= 256 else { throw ValidationError("--max-header-size must be at least 256 bytes, got \(maxHeaderSize)") }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
+        if let limitMaxRequests, limitMaxRequests < 1 { throw ValidationError("--limit-max-requests must be at least 1") }
+        guard limitMaxRequestsJitter >= 0 else { throw ValidationError("--limit-max-requests-jitter must not be negative") }
+        guard timeoutWorkerHealthcheck >= 0 else { throw ValidationError("--timeout-worker-healthcheck must not be negative") }
+        guard AccessLogFormat(validating: accessLogFormat) != nil else {
+            throw ValidationError("--access-log-format has an unknown atom: '\(accessLogFormat)'")
+        }
+        for entry in forwardedAllowIps.split(separator: ",").map({ String($0).trimmingSpaces() }) where !entry.isEmpty {
+            guard ProxyHeaders.isValidEntry(entry) else {
+                throw ValidationError("--forwarded-allow-ips: '\(entry)' is not an address, a CIDR or '*'")
+            }
+        }
         if uds != nil && fd != nil { throw ValidationError("--uds and --fd cannot be used together") }
         if !rootPath.isEmpty && (!rootPath.hasPrefix("/") || rootPath.hasSuffix("/")) {
             throw ValidationError("--root-path must start with '/' and not end with '/', got '\(rootPath)'")
@@ -81,6 +120,11 @@ public struct ServerOptions: ParsableArguments, Sendable {
         config.backlog = backlog
         config.accessLog = accessLog
         config.limitConcurrency = limitConcurrency
+        config.limitMaxRequests = limitMaxRequests
+        config.limitMaxRequestsJitter = limitMaxRequestsJitter
+        config.proxyHeaders = proxyHeaders
+        config.forwardedAllowIPs = [forwardedAllowIps]
+        config.accessLogFormat = AccessLogFormat(validating: accessLogFormat) ?? .defaultFormat
         config.timeoutKeepAlive = timeoutKeepAlive
         config.timeoutHeader = timeoutHeader
         config.timeoutGracefulShutdown = timeoutGracefulShutdown
@@ -92,6 +136,23 @@ public struct ServerOptions: ParsableArguments, Sendable {
         config.defaultHeaders = headers.map { ($0.name, $0.value) }
         config.logger = logger
         return config
+    }
+}
+
+/// `--workers`: a count or `auto` (online CPUs).
+public struct WorkerCount: ExpressibleByArgument, Sendable, Equatable {
+    public let count: Int
+
+    public init(_ count: Int) { self.count = count }
+
+    public init?(argument: String) {
+        if argument == "auto" {
+            count = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+        } else if let value = Int(argument), value >= 1, value <= 512 {
+            count = value
+        } else {
+            return nil
+        }
     }
 }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Byte classes of RFC 9110/9112 and small byte-writing helpers, without lookup tables in memory.
 enum ByteClass {
     static let cr: UInt8 = 13
@@ -8,9 +14,9 @@ enum ByteClass {
     /// `tchar` of RFC 9110 §5.6.2, as two 64-bit masks over ASCII.
     @inline(__always)
     static func isTokenChar(_ byte: UInt8) -> Bool {
-        if byte < 64 { return (0x03ff_6cfa_0000_0000 as UInt64) >> byte & 1 != 0 }
-        if byte < 128 { return (0x57ff_ffff_c7ff_fffe as UInt64) >> (byte &- 64) & 1 != 0 }
-        return false
+        // Branch-free (conditional moves): names mix both halves, so branches mispredict.
+        let mask: UInt64 = byte < 64 ? 0x03ff_6cfa_0000_0000 : (byte < 128 ? 0x57ff_ffff_c7ff_fffe : 0)
+        return mask >> (byte & 63) & 1 != 0
     }
 
     /// Visible ASCII (VCHAR), the only bytes allowed in a request-target.
@@ -57,6 +63,54 @@ enum ByteClass {
         return i
     }
 
+    /// The index of the first byte at or after `start` (before `end`) that is not a tchar, or `end`.
+    /// Eight bytes per step while they are letters, digits or '-' (nearly every field name), then
+    /// byte by byte with the exact class.
+    @inline(__always)
+    static func tokenRunEnd(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
+        var i = start
+        if let base = bytes.baseAddress, end - start >= 8 {
+            while i + 8 <= end {
+                let misses = commonTokenMisses(base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if misses != 0 {
+                    i += misses.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
+            }
+            // Whole words ran out: the last eight bytes (overlapping) settle the tail at once.
+            if i + 8 > end, commonTokenMisses(base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)) == 0 {
+                return end
+            }
+        }
+        while i < end, isTokenChar(bytes[i]) { i += 1 }
+        return i
+    }
+
+    /// The high bit of each byte of `word` (in memory order, little-endian) that is not an ASCII
+    /// letter, digit or '-'. For a byte b, `((b | 0x80) - c) & 0x80` is set iff `b & 0x7f >= c`,
+    /// with no borrow into the next byte.
+    @inline(__always)
+    static func commonTokenMisses(_ loaded: UInt64) -> UInt64 {
+        let word = UInt64(littleEndian: loaded)
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let t = word | high
+        @inline(__always) func atLeast(_ c: UInt64) -> UInt64 { (t &- c &* 0x0101_0101_0101_0101) & high }
+        let letters = (atLeast(0x61) & ~atLeast(0x7b)) | (atLeast(0x41) & ~atLeast(0x5b))
+        let digitsOrDash = (atLeast(0x30) & ~atLeast(0x3a)) | (atLeast(0x2d) & ~atLeast(0x2e))
+        return (~(letters | digitsOrDash) & high) | (word & high)
+    }
+
+    /// The high bit of each upper-case ASCII letter of `word` (any byte order).
+    @inline(__always)
+    static func upperCaseBits(_ word: UInt64) -> UInt64 {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let t = word | high
+        let atLeastA = (t &- 0x4141_4141_4141_4141) & high
+        let atLeastBracket = (t &- 0x5b5b_5b5b_5b5b_5b5b) & high
+        return atLeastA & ~atLeastBracket & ~word
+    }
+
     /// The index of the first byte at or after `start` (before `end`) that is not visible ASCII, or
     /// `end`. Eight bytes per step (SWAR).
     @inline(__always)
@@ -74,6 +128,39 @@ enum ByteClass {
         }
         while i < end, isVisibleASCII(bytes[i]) { i += 1 }
         return i
+    }
+
+    /// Whether `bytes` holds a CR, LF or NUL (header injection). Eight bytes per step (SWAR): a
+    /// word has a zero byte iff `(w - 0x01…) & ~w & 0x80…` is non-zero.
+    static func containsCRLFOrNUL(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let count = bytes.count
+        guard count >= 8 else {
+            for byte in bytes where byte == cr || byte == lf || byte == 0 { return true }
+            return false
+        }
+        @inline(__always) func hit(_ word: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let cr = word ^ 0x0d0d_0d0d_0d0d_0d0d
+            let lf = word ^ 0x0a0a_0a0a_0a0a_0a0a
+            let zero = ((word &- ones) & ~word) | ((cr &- ones) & ~cr) | ((lf &- ones) & ~lf)
+            return zero & 0x8080_8080_8080_8080 != 0
+        }
+        var i = 0
+        while i + 8 < count {
+            if hit(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
+            i += 8
+        }
+        // The last eight bytes (overlapping the previous word): no byte-by-byte tail.
+        return hit(base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+    }
+
+    /// Whether two byte strings are equal (memcmp).
+    @inline(__always)
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let x = a.baseAddress, let y = b.baseAddress else { return true }
+        return memcmp(x, y, a.count) == 0
     }
 
     /// `bytes` without leading and trailing SP/HTAB.

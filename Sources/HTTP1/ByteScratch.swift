@@ -28,10 +28,26 @@ struct ByteScratch: ~Copyable {
         count += bytes.count
     }
 
-    /// ASCII-lower-cases the bytes in place.
-    mutating func lowercase() {
-        let bytes = base.assumingMemoryBound(to: UInt8.self)
-        for i in 0..<count { bytes[i] = ByteClass.lowercased(bytes[i]) }
+    mutating func append(_ literal: StaticString) {
+        append(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Appends `bytes` ASCII-lower-cased (one pass: header names are copied and folded at once).
+    mutating func appendLowercased(_ bytes: UnsafeRawBufferPointer) {
+        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+        guard let source = bytes.baseAddress else { return }
+        let out = base + count
+        var i = 0
+        while i + 8 <= bytes.count {  // eight at a time: OR 0x20 into the upper-case letters
+            let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            out.storeBytes(of: word | ByteClass.upperCaseBits(word) >> 2, toByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < bytes.count {
+            out.storeBytes(of: ByteClass.lowercased(bytes[i]), toByteOffset: i, as: UInt8.self)
+            i += 1
+        }
+        count += bytes.count
     }
 
     private mutating func grow(to needed: Int) {

@@ -1,46 +1,53 @@
 import ASGI
 
-/// Validates and extracts a request head (or a trailer section) byte by byte, before http-parser
-/// sees it.
+/// Validates and extracts a request head (or a trailer section) before http-parser sees it.
 ///
 /// http-parser 2.9 is built non-strict on Debian and lets through what RFC 9112 forbids and what
 /// request smuggling relies on: whitespace before the colon, obs-fold, bare LF or CR, NUL and raw
 /// non-ASCII bytes. This scanner accepts only `METHOD SP target SP HTTP/d.d CRLF`, then
 /// `token ":" value CRLF` lines and the blank line, and enforces the size limits. It also
 /// extracts the target and the header fields (names lower-cased, values trimmed) so that
-/// http-parser's data callbacks are not needed. Fragments split across feeds are kept in scratch
-/// buffers that live as long as the connection.
+/// http-parser's data callbacks are not needed, and collects in `forward` the lines http-parser
+/// has to judge (see `HeadScanner+Fields.swift`).
+///
+/// Two paths: lines wholly inside the bytes at hand are scanned a line at a time with word-wide
+/// runs (`HeadScanner+Lines.swift`); whatever that path does not take (a line cut by the end of
+/// the bytes, or anything unusual, errors included) goes byte by byte through the state machine
+/// below, which keeps fragments in scratch buffers that live as long as the connection.
 struct HeadScanner: ~Copyable {
     enum Mode { case request, trailers }
 
-    private enum State: UInt8 {
+    enum State: UInt8 {
         case lineStart, emptyLineLF, method, targetStart, target, version, requestLineLF
         case fieldStart, fieldName, fieldValue, fieldLineLF, finalLF, complete
     }
 
     private(set) var mode: Mode = .request
-    private var state: State = .lineStart
+    var state: State = .lineStart
     private var headBytes = 0
-    private var targetLength = 0
-    private var headerCount = 0
+    var targetLength = 0
+    var headerCount = 0
     private var versionIndex = 0
-    private(set) var versionMajor = 0
-    private(set) var versionMinor = 0
+    var versionMajor = 0
+    var versionMinor = 0
 
     /// The request-target as on the wire.
-    private(set) var target = ByteScratch(capacity: 256)
+    var target = ByteScratch(capacity: 256)
+    /// The request line and the framing fields, for http-parser.
+    var forward = ByteScratch(capacity: 256)
     /// The header fields of a request head (trailer fields are validated, not stored).
-    private var headers = Headers(minimumCapacity: 8, byteCount: 256)
+    var headers = Headers(minimumCapacity: 8, byteCount: 256)
     private var lastFieldCount = 8
-    private var name = ByteScratch(capacity: 64)
+    /// The current field name, lower-cased.
+    var name = ByteScratch(capacity: 64)
     private var value = ByteScratch(capacity: 256)
     private var valueSpilled = false
-    private var fieldBytes = 0
+    var fieldBytes = 0
 
-    private(set) var contentLengthCount = 0
-    private(set) var transferEncodingCount = 0
-    private(set) var transferEncodingIsChunked = false
-    private(set) var expectsContinue = false
+    var contentLengthCount = 0
+    var transferEncodingCount = 0
+    var transferEncodingIsChunked = false
+    var expectsContinue = false
 
     init() {}
 
@@ -71,6 +78,7 @@ struct HeadScanner: ~Copyable {
         headerCount = 0
         versionIndex = 0
         target.removeAll()
+        forward.removeAll()
         if mode == .request {
             // Size the next head like the last one: usually one allocation per buffer.
             headers = Headers(minimumCapacity: max(lastFieldCount, 8), byteCount: max(fieldBytes, 256))
@@ -98,7 +106,23 @@ struct HeadScanner: ~Copyable {
         let allowance = max(0, limits.maxHeadSize - headBytes)
         let end = min(bytes.count, start + allowance)
         var i = start
-        var targetFrom = start, nameFrom = start, valueFrom = start
+        if state == .lineStart || state == .fieldStart {
+            i = try scanLines(bytes, from: i, to: end, limits: limits)
+        }
+        if state != .complete { i = try scanBytes(bytes, from: i, to: end, limits: limits) }
+        headBytes += i - start
+        if state != .complete, end < bytes.count {
+            throw .headTooLarge(mode == .request ? "request head too large" : "trailer section too large")
+        }
+        return i
+    }
+
+    /// The byte-by-byte path: returns after the blank line, or at `end` with fragments kept.
+    private mutating func scanBytes(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, limits: ParserLimits)
+        throws(HTTPParseError) -> Int
+    {
+        var i = start
+        var lineFrom = start, targetFrom = start, nameFrom = start, valueFrom = start
         while i < end {
             let byte = bytes[i]
             switch state {
@@ -108,6 +132,7 @@ struct HeadScanner: ~Copyable {
                     state = .emptyLineLF
                 } else if ByteClass.isTokenChar(byte) {
                     state = .method
+                    lineFrom = i
                 } else {
                     throw .badRequest("invalid request line")
                 }
@@ -148,6 +173,7 @@ struct HeadScanner: ~Copyable {
                 guard byte == ByteClass.lf else { throw .badRequest("bare CR in request line") }
                 state = .fieldStart
                 i += 1
+                forward.append(UnsafeRawBufferPointer(rebasing: bytes[lineFrom..<i]))
             case .fieldStart:
                 if byte == ByteClass.cr {
                     state = .finalLF
@@ -171,8 +197,7 @@ struct HeadScanner: ~Copyable {
                 while j < end, ByteClass.isTokenChar(bytes[j]) { j += 1 }
                 if j < end {
                     guard bytes[j] == UInt8(ascii: ":") else { throw .badRequest("invalid header name") }
-                    name.append(UnsafeRawBufferPointer(rebasing: bytes[nameFrom..<j]))
-                    name.lowercase()
+                    name.appendLowercased(UnsafeRawBufferPointer(rebasing: bytes[nameFrom..<j]))
                     value.removeAll()
                     valueSpilled = false
                     state = .fieldValue
@@ -190,15 +215,12 @@ struct HeadScanner: ~Copyable {
                         throw .badRequest("invalid character in header value")
                     }
                     let tail = UnsafeRawBufferPointer(rebasing: bytes[valueFrom..<j])
-                    let duplicateLength: Bool
                     if valueSpilled {
                         value.append(tail)
-                        duplicateLength = finishField(value: value.unsafeBytes)
+                        try finishField(value: value.unsafeBytes)
                     } else {
-                        duplicateLength = finishField(value: tail)
+                        try finishField(value: tail)
                     }
-                    // Refused here, before http-parser sees the field, for a clear reason.
-                    if duplicateLength { throw .badRequest("duplicate Content-Length") }
                     state = .fieldLineLF
                     j += 1
                 }
@@ -209,26 +231,24 @@ struct HeadScanner: ~Copyable {
                 i += 1
             case .finalLF:
                 guard byte == ByteClass.lf else { throw .badRequest("bare CR in request head") }
-                i += 1
                 state = .complete
-                headBytes += i - start
-                return i
+                return i + 1
             case .complete:
                 return i
             }
         }
         // Out of bytes (or of allowance) in the middle of a token: keep the fragment.
         switch state {
-        case .target: target.append(UnsafeRawBufferPointer(rebasing: bytes[targetFrom..<end]))
-        case .fieldName: name.append(UnsafeRawBufferPointer(rebasing: bytes[nameFrom..<end]))
+        case .method, .targetStart, .version, .requestLineLF:
+            forward.append(UnsafeRawBufferPointer(rebasing: bytes[lineFrom..<end]))
+        case .target:
+            forward.append(UnsafeRawBufferPointer(rebasing: bytes[lineFrom..<end]))
+            target.append(UnsafeRawBufferPointer(rebasing: bytes[targetFrom..<end]))
+        case .fieldName: name.appendLowercased(UnsafeRawBufferPointer(rebasing: bytes[nameFrom..<end]))
         case .fieldValue:
             value.append(UnsafeRawBufferPointer(rebasing: bytes[valueFrom..<end]))
             valueSpilled = true
         default: break
-        }
-        headBytes += end - start
-        if end < bytes.count {
-            throw .headTooLarge(mode == .request ? "request head too large" : "trailer section too large")
         }
         return end
     }
@@ -250,44 +270,5 @@ struct HeadScanner: ~Copyable {
             state = .requestLineLF
         }
         versionIndex += 1
-    }
-
-    /// Stores one field (request mode) and notes the fields that decide the message framing.
-    /// Returns true for a second Content-Length.
-    private mutating func finishField(value raw: UnsafeRawBufferPointer) -> Bool {
-        guard mode == .request else { return false }
-        let value = ByteClass.trimmed(raw)
-        // The scratch's bytes are not mutated while `headers` and the counters are.
-        let name = self.name.unsafeBytes
-        headers.appendRaw(name: name, value: value)
-        fieldBytes += name.count + value.count
-        switch name.count {
-        case 14 where ByteClass.equalsLowercased(name, "content-length"):
-            contentLengthCount += 1
-            return contentLengthCount > 1
-        case 17 where ByteClass.equalsLowercased(name, "transfer-encoding"):
-            transferEncodingCount += 1
-            transferEncodingIsChunked = ByteClass.equalsLowercased(value, "chunked")
-        case 6 where ByteClass.equalsLowercased(name, "expect"):
-            expectsContinue = ByteClass.equalsLowercased(value, "100-continue")
-        default:
-            break
-        }
-        return false
-    }
-
-    /// Framing rules of RFC 9112 §6 that http-parser does not enforce (or enforces too late).
-    ///
-    /// Transfer-Encoding must be exactly one field whose value is `chunked`: the server decodes no
-    /// other transfer coding, and `gzip, chunked` would hand compressed bytes to the application,
-    /// so it is refused like `gzip` or `identity` alone.
-    func validateFraming() throws(HTTPParseError) {
-        if contentLengthCount > 1 { throw .badRequest("duplicate Content-Length") }
-        guard transferEncodingCount > 0 else { return }
-        if versionMinor == 0 { throw .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
-        if contentLengthCount > 0 { throw .badRequest("both Content-Length and Transfer-Encoding") }
-        if transferEncodingCount > 1 || !transferEncodingIsChunked {
-            throw .badRequest("unsupported Transfer-Encoding")
-        }
     }
 }

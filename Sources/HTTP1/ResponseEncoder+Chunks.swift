@@ -15,15 +15,15 @@ extension ResponseEncoder {
     /// Throws `ASGIError.invalidHeader` for an invalid trailer field; `buffer` is then unchanged.
     public static func encodeLastChunk(trailers: Headers?, into buffer: inout [UInt8]) throws(ASGIError) {
         let start = buffer.count
-        buffer.append("0\r\n")
-        if let trailers {
-            do {
-                try SentHeaders.writeTrailers(trailers, into: &buffer)
-            } catch {
-                buffer.removeSubrange(start...)
-                throw error
+        do {
+            try HeadWriter.writing(into: &buffer) { (writer) throws(ASGIError) in
+                writer.write("0\r\n")
+                if let trailers { try SentHeaders.writeTrailers(trailers, into: &writer) }
+                writer.write("\r\n")
             }
+        } catch {
+            buffer.removeSubrange(start...)
+            throw error
         }
-        buffer.append("\r\n")
     }
 }

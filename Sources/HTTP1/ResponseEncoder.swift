@@ -36,9 +36,11 @@ public enum ResponseEncoder {
         guard (100...999).contains(status) else { throw .protocolViolation("invalid status code \(status)") }
         let start = buffer.count
         do {
-            return try writeHead(
-                status: status, headers: headers, extraHeaders: extraHeaders, request: request,
-                bodyLength: bodyLength, date: date, server: server, into: &buffer)
+            return try HeadWriter.writing(into: &buffer) { (writer) throws(ASGIError) in
+                try writeHead(
+                    status: status, headers: headers, extraHeaders: extraHeaders, request: request,
+                    bodyLength: bodyLength, date: date, server: server, into: &writer)
+            }
         } catch {
             buffer.removeSubrange(start...)
             throw error
@@ -47,24 +49,24 @@ public enum ResponseEncoder {
 
     private static func writeHead(
         status: Int, headers: Headers, extraHeaders: Headers?, request: RequestInfo, bodyLength: Int?,
-        date: [UInt8]?, server: [UInt8]?, into buffer: inout [UInt8]
+        date: [UInt8]?, server: [UInt8]?, into writer: inout HeadWriter
     ) throws(ASGIError) -> ResponseFraming {
-        appendStatusLine(status, into: &buffer)
+        writeStatusLine(status, into: &writer)
         var sent = SentHeaders()
-        try sent.write(headers, into: &buffer)
-        if let extraHeaders { try sent.write(extraHeaders, into: &buffer) }
+        try sent.write(headers, into: &writer)
+        if let extraHeaders { try sent.write(extraHeaders, into: &writer) }
 
         let interim = status < 200
         if !interim {
-            if let date, !sent.date { appendField("date", date, into: &buffer) }
-            if let server, !sent.server { appendField("server", server, into: &buffer) }
+            if let date, !sent.date { writer.writeField("date", date) }
+            if let server, !sent.server { writer.writeField("server", server) }
         }
         let body: ResponseFraming.Body
         if interim || status == 204 || status == 304 {
             body = .none
         } else if request.isHead {
             body = .none
-            if sent.contentLength == nil, let bodyLength { appendContentLength(bodyLength, into: &buffer) }
+            if sent.contentLength == nil, let bodyLength { writeContentLength(bodyLength, into: &writer) }
         } else {
             if sent.contentLength != nil, sent.transferEncoding {
                 throw .protocolViolation("both content-length and transfer-encoding")
@@ -80,10 +82,10 @@ public enum ResponseEncoder {
             } else if sent.chunked {
                 body = .chunked
             } else if let bodyLength {
-                appendContentLength(bodyLength, into: &buffer)
+                writeContentLength(bodyLength, into: &writer)
                 body = .contentLength(bodyLength)
             } else if request.versionMinor >= 1 {
-                buffer.append("transfer-encoding: chunked\r\n")
+                writer.write("transfer-encoding: chunked\r\n")
                 body = .chunked
             } else {
                 body = .closeDelimited
@@ -92,33 +94,29 @@ public enum ResponseEncoder {
         let keepAlive = request.keepAlive && !sent.connectionClose && body != .closeDelimited
         if !interim {
             if !keepAlive, !sent.connectionClose, request.versionMinor >= 1 || request.keepAlive {
-                buffer.append("connection: close\r\n")
+                writer.write("connection: close\r\n")
             } else if keepAlive, request.versionMinor == 0, !sent.connection {
-                buffer.append("connection: keep-alive\r\n")
+                writer.write("connection: keep-alive\r\n")
             }
         }
-        buffer.append("\r\n")
+        writer.write("\r\n")
         return ResponseFraming(body: body, keepAlive: keepAlive)
     }
 
-    static func appendStatusLine(_ status: Int, into buffer: inout [UInt8]) {
-        buffer.append("HTTP/1.1 ")
-        buffer.appendDecimal(status)
-        buffer.append(ByteClass.sp)
-        buffer.append(contentsOf: reasonPhrase(status).utf8)
-        buffer.append("\r\n")
+    /// `HTTP/1.1 200 OK\r\n`: one precomputed line for the registered codes (no String built).
+    static func writeStatusLine(_ status: Int, into writer: inout HeadWriter) {
+        if let line = statusLine(status) {
+            writer.write(line)
+        } else {
+            writer.write("HTTP/1.1 ")
+            writer.writeDecimal(status)
+            writer.write(" \r\n")
+        }
     }
 
-    static func appendField(_ name: StaticString, _ value: [UInt8], into buffer: inout [UInt8]) {
-        buffer.append(name)
-        buffer.append(": ")
-        buffer.append(contentsOf: value)
-        buffer.append("\r\n")
-    }
-
-    static func appendContentLength(_ length: Int, into buffer: inout [UInt8]) {
-        buffer.append("content-length: ")
-        buffer.appendDecimal(length)
-        buffer.append("\r\n")
+    static func writeContentLength(_ length: Int, into writer: inout HeadWriter) {
+        writer.write("content-length: ")
+        writer.writeDecimal(length)
+        writer.write("\r\n")
     }
 }

@@ -12,49 +12,46 @@ struct SentHeaders {
     var server = false
 
     /// Writes `name: value\r\n` for each field, refusing header injection.
-    mutating func write(_ headers: Headers, into buffer: inout [UInt8]) throws(ASGIError) {
-        for field in headers {
+    mutating func write(_ headers: Headers, into writer: inout HeadWriter) throws(ASGIError) {
+        // Indices, not `for field in headers`: the iterator would retain the header storage.
+        for index in headers.indices {
+            let field = headers[index]
             // withUnsafeBytes is untyped-rethrows: carry the typed error out as a value.
             let failure = field.name.withUnsafeBytes { name -> ASGIError? in
                 field.value.withUnsafeBytes { value -> ASGIError? in
                     do throws(ASGIError) {
                         try Self.validate(name: name, value: value)
                         try note(name: name, value: value)
-                        return nil
                     } catch { return error }
-                }
-            }
-            if let failure { throw failure }
-            buffer.append(contentsOf: field.name)
-            buffer.append(": ")
-            buffer.append(contentsOf: field.value)
-            buffer.append("\r\n")
-        }
-    }
-
-    /// Trailer fields: validated and written, nothing noted.
-    static func writeTrailers(_ headers: Headers, into buffer: inout [UInt8]) throws(ASGIError) {
-        for field in headers {
-            let failure = field.name.withUnsafeBytes { name -> ASGIError? in
-                field.value.withUnsafeBytes { value -> ASGIError? in
-                    do throws(ASGIError) { try validate(name: name, value: value) } catch { return error }
+                    writer.writeField(name, value)
                     return nil
                 }
             }
             if let failure { throw failure }
-            buffer.append(contentsOf: field.name)
-            buffer.append(": ")
-            buffer.append(contentsOf: field.value)
-            buffer.append("\r\n")
+        }
+    }
+
+    /// Trailer fields: validated and written, nothing noted.
+    static func writeTrailers(_ headers: Headers, into writer: inout HeadWriter) throws(ASGIError) {
+        for index in headers.indices {
+            let field = headers[index]
+            let failure = field.name.withUnsafeBytes { name -> ASGIError? in
+                field.value.withUnsafeBytes { value -> ASGIError? in
+                    do throws(ASGIError) { try validate(name: name, value: value) } catch { return error }
+                    writer.writeField(name, value)
+                    return nil
+                }
+            }
+            if let failure { throw failure }
         }
     }
 
     static func validate(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(ASGIError) {
         guard !name.isEmpty else { throw .invalidHeader("empty header name") }
-        for byte in name where !ByteClass.isTokenChar(byte) {
+        guard ByteClass.tokenRunEnd(name, from: 0, to: name.count) == name.count else {
             throw .invalidHeader("invalid header name \"\(String(decoding: name, as: UTF8.self))\"")
         }
-        for byte in value where byte == ByteClass.cr || byte == ByteClass.lf || byte == 0 {
+        if ByteClass.containsCRLFOrNUL(value) {
             throw .invalidHeader(
                 "invalid character in the value of header \"\(String(decoding: name, as: UTF8.self))\"")
         }

@@ -20,27 +20,29 @@ public final class EventLoop: @unchecked Sendable {
     /// The libuv loop. Exposed for the C adapters of this package (hiredis) and tests.
     package let raw: UnsafeMutablePointer<uv_loop_t>
     /// The executor that runs tasks on this loop's thread.
-    public private(set) var executor: LoopExecutor!
+    @exclusivity(unchecked) public private(set) var executor: LoopExecutor!
 
     let wakeup: WakeupQueue
-    var localJobs: JobQueue
+    @exclusivity(unchecked) var localJobs: JobQueue
     var thread: pthread_t? {
         didSet { hasThreadFlag.store(thread != nil, ordering: .releasing) }
     }
     private let hasThreadFlag = Atomic<Bool>(false)
     /// Whether a thread has started running this loop.
     var hasThread: Bool { hasThreadFlag.load(ordering: .acquiring) }
-    private var prepare: UnsafeMutablePointer<uv_prepare_t>!
-    private var check: UnsafeMutablePointer<uv_check_t>!
-    private var idle: UnsafeMutablePointer<uv_idle_t>!
-    private var idleActive = false
-    private var draining = false
-    private var flushList: [any EndOfTurnFlushing] = []
+    @exclusivity(unchecked) private var prepare: UnsafeMutablePointer<uv_prepare_t>!
+    @exclusivity(unchecked) private var check: UnsafeMutablePointer<uv_check_t>!
+    @exclusivity(unchecked) private var idle: UnsafeMutablePointer<uv_idle_t>!
+    @exclusivity(unchecked) private var idleActive = false
+    @exclusivity(unchecked) private var draining = false
+    @exclusivity(unchecked) private var flushList: [any EndOfTurnFlushing] = []
+    /// The other half of a double buffer, so a flush round allocates nothing.
+    @exclusivity(unchecked) private var spareFlushList: [any EndOfTurnFlushing] = []
     /// Jobs run per drain before the loop is allowed to poll I/O again.
     let drainBudget = 4096
     /// Loop-wide read buffers: an idle connection holds none.
     public let readBuffers = ReadBufferPool(bufferSize: 64 * 1024)
-    var closed = false
+    @exclusivity(unchecked) var closed = false
 
     public init() throws(UVError) {
         raw = Handle.allocate(uv_loop_t.self)
@@ -138,9 +140,12 @@ public final class EventLoop: @unchecked Sendable {
                 budget -= 1
             }
             if !flushList.isEmpty {
-                let list = flushList
-                flushList.removeAll(keepingCapacity: true)
+                var list = spareFlushList
+                spareFlushList = []
+                swap(&list, &flushList)
                 for object in list { object.flushAtEndOfTurn() }
+                list.removeAll(keepingCapacity: true)
+                spareFlushList = list
             }
         } while budget > 0 && (!localJobs.isEmpty || !flushList.isEmpty)
         draining = false

@@ -62,8 +62,25 @@ public final class Listener {
         return listener
     }
 
-    /// Adopts an already bound (and possibly listening) TCP socket, e.g. inherited from a supervisor.
+    /// Adopts an already bound (and possibly listening) socket, TCP or Unix, e.g. inherited from
+    /// a supervisor or a process manager (`--fd`).
     public static func adopt(loop: EventLoop, fileDescriptor fd: Int32) throws(UVError) -> Listener {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw UVError(-errno) }
+        if Int32(storage.ss_family) == AF_UNIX {
+            let pipe = Handle.allocate(uv_pipe_t.self)
+            uv_pipe_init(loop.raw, pipe, 0)
+            let stream = UnsafeMutableRawPointer(pipe).assumingMemoryBound(to: uv_stream_t.self)
+            // port 0 (not nil): the path belongs to whoever created the socket, not to us.
+            let listener = Listener(loop: loop, kind: .pipe, handle: stream, address: SocketAddress(host: "fd://\(fd)", port: 0))
+            let result = uv_pipe_open(pipe, fd)
+            if result < 0 { listener.close(); throw UVError(result) }
+            return listener
+        }
         let tcp = Handle.allocate(uv_tcp_t.self)
         uv_tcp_init(loop.raw, tcp)
         let stream = UnsafeMutableRawPointer(tcp).assumingMemoryBound(to: uv_stream_t.self)
@@ -71,6 +88,30 @@ public final class Listener {
         let result = uv_tcp_open(tcp, fd)
         if result < 0 { listener.close(); throw UVError(result) }
         return listener
+    }
+
+    /// Creates a listening Unix socket at `path` with plain system calls (a supervisor that hands
+    /// the descriptor to its workers). Returns the file descriptor.
+    public static func bindUnixSocket(path: String, backlog: Int32) throws(UVError) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw UVError(-errno) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { Glibc.close(fd); throw .invalidArgument }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in bytes.enumerated() { raw[i] = byte }
+        }
+        unlink(path)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
+            let error = UVError(-errno)
+            Glibc.close(fd)
+            throw error
+        }
+        return fd
     }
 
     /// Starts listening; `onAccept` receives every accepted connection, `onError` accept failures
@@ -125,7 +166,7 @@ public final class Listener {
         isClosed = true
         onAccept = nil
         onError = nil
-        if kind == .pipe, address.port == nil { unlink(address.host) }
+        if kind == .pipe, address.port == nil { unlink(address.host) }  // a path we bound ourselves
         Handle.close(handle)
     }
 

@@ -4,9 +4,9 @@
 /// phase), before the loop blocks (prepare phase), or from an idle handle; jobs from other
 /// threads go through the loop's wake-up queue (`uv_async_send`).
 public final class LoopExecutor: TaskExecutor, @unchecked Sendable {
-    // Safety: `loop` is immutable; `enqueue` only touches loop-thread state on the loop thread and
+    // Safety: `loop` is immutable and owns this executor (it outlives it: unowned(unsafe)); `enqueue` only touches loop-thread state on the loop thread and
     // uses the thread-safe wake-up queue otherwise.
-    unowned let loop: EventLoop
+    unowned(unsafe) let loop: EventLoop
 
     init(loop: EventLoop) { self.loop = loop }
 

@@ -8,8 +8,8 @@ import CLibUV
 /// timer.close()   // frees the handle in libuv's close callback
 /// ```
 public final class LoopTimer {
-    private var handle: UnsafeMutablePointer<uv_timer_t>?
-    private var callback: (() -> Void)?
+    @exclusivity(unchecked) private var handle: UnsafeMutablePointer<uv_timer_t>?
+    @exclusivity(unchecked) private var callback: (() -> Void)?
 
     public init(loop: EventLoop) {
         let handle = Handle.allocate(uv_timer_t.self)

@@ -3,9 +3,9 @@
 /// thousands of idle connections holds one or two buffers, not one per connection.
 public final class ReadBufferPool {
     public let bufferSize: Int
-    private var free: [UnsafeMutableRawPointer] = []
+    @exclusivity(unchecked) private var free: [UnsafeMutableRawPointer] = []
     /// Buffers handed out and not yet returned (tests check it returns to 0).
-    public private(set) var outstanding = 0
+    @exclusivity(unchecked) public private(set) var outstanding = 0
 
     init(bufferSize: Int) { self.bufferSize = bufferSize }
 

@@ -18,11 +18,11 @@ public final class Stream {
 
     let kind: Kind
     let handle: UnsafeMutablePointer<uv_stream_t>
-    unowned let loop: EventLoop
+    unowned(unsafe) let loop: EventLoop
     /// Receives read, end and write-completion events. Cleared on close.
     public unowned(unsafe) var delegate: (any StreamDelegate)?
-    public private(set) var isReading = false
-    public private(set) var isClosed = false
+    @exclusivity(unchecked) public private(set) var isReading = false
+    @exclusivity(unchecked) public private(set) var isClosed = false
 
     init(loop: EventLoop, kind: Kind, handle: UnsafeMutablePointer<uv_stream_t>) {
         self.loop = loop

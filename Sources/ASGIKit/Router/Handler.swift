@@ -1,0 +1,28 @@
+/// A route handler: runs on the event loop's thread, may `await` (timers, Redis, the body).
+public typealias Handler = @Sendable (Request) async throws -> Response
+
+/// A handler that blocks (sleeps, does file I/O or heavy CPU work): it runs on the router's
+/// thread pool, never on the loop. The request body is collected before it runs
+/// (``Request/bufferedBody``).
+public typealias BlockingHandler = @Sendable (Request) throws -> Response
+
+/// Router-level middleware: runs around the handlers it applies to, sees the ``Request`` and the
+/// ``Response`` (or the error). Call `next` to go on, or answer without it.
+///
+/// ```swift
+/// router.use { request, next in
+///     var response = try await next(request)
+///     response.headers.append(name: "x-powered-by", value: "ASGIKit")
+///     return response
+/// }
+/// ```
+public typealias RouterMiddleware = @Sendable (Request, _ next: @escaping Handler) async throws -> Response
+
+enum MiddlewareChain {
+    /// `middlewares[0]` outermost, `handler` innermost.
+    static func compose(_ middlewares: [RouterMiddleware], _ handler: @escaping Handler) -> Handler {
+        middlewares.reversed().reduce(handler) { next, middleware in
+            { request in try await middleware(request, next) }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+public import ASGI
+import Synchronization
+
+/// Routes requests by method and path to handlers, and is itself an ASGI ``Application``
+/// (``application``), so it plugs into the server and into any ASGI middleware.
+///
+/// ```swift
+/// let router = Router()
+/// router.get("/") { _ in .text("Hello, ASGI!") }
+/// router.get("/users/:id") { request in .text(try request.pathParameters.require("id")) }
+/// router.post("/echo") { request in .stream(request.bodyStream) }
+/// router.get("/report", blocking: { _ in .text(slowReport()) })   // on the thread pool
+/// router.group("/api") { api in api.get("/status") { _ in try .json(["ok": true]) } }
+/// router.use(AccessLog.middleware())
+/// try server.run(RequestID.middleware(router.application))
+/// ```
+///
+/// Register routes and middleware first, then take ``application``: that freezes the routes
+/// into a read-only table (registering afterwards traps). Unknown paths answer 404, known paths
+/// with another method 405 with `allow`; GET routes also answer HEAD.
+public final class Router: Sendable, RouteBuilder {
+    struct Definition: Sendable {
+        enum Kind: Sendable {
+            case async(Handler)
+            case blocking(BlockingHandler)
+        }
+        let method: String
+        let path: String
+        let kind: Kind
+        let group: Int
+    }
+
+    struct Group: Sendable {
+        let parent: Int?
+        var middlewares: [RouterMiddleware] = []
+    }
+
+    struct State: Sendable {
+        var definitions: [Definition] = []
+        /// Index 0 is the router itself; its middleware also wraps the 404/405 answers.
+        var groups: [Group] = [Group(parent: nil)]
+        var startup: [@Sendable (ScopeState) async throws -> Void] = []
+        var shutdown: [@Sendable (ScopeState) async throws -> Void] = []
+        var server: RouterServer?
+    }
+
+    public let configuration: RouterConfiguration
+    let state = Mutex(State())
+
+    public init(configuration: RouterConfiguration = RouterConfiguration()) {
+        self.configuration = configuration
+    }
+
+    // MARK: - RouteBuilder
+
+    public func on(_ method: String, _ path: String, _ handler: @escaping Handler) {
+        add(Definition(method: method, path: path, kind: .async(handler), group: 0))
+    }
+
+    public func on(_ method: String, _ path: String, blocking handler: @escaping BlockingHandler) {
+        add(Definition(method: method, path: path, kind: .blocking(handler), group: 0))
+    }
+
+    /// Adds middleware around every route of the router (registered before or after this call)
+    /// and around its 404/405 answers. The first added runs first.
+    public func use(_ middleware: @escaping RouterMiddleware) {
+        addMiddleware(middleware, group: 0)
+    }
+
+    public func group(_ prefix: String) -> RouteGroup {
+        RouteGroup(router: self, prefix: prefix, index: addGroup(parent: 0))
+    }
+
+    /// Runs `hook` when the server starts (ASGI lifespan), before it accepts connections; a
+    /// throwing hook makes the server exit.
+    public func onStartup(_ hook: @escaping @Sendable (ScopeState) async throws -> Void) {
+        mutate { $0.startup.append(hook) }
+    }
+
+    /// Runs `hook` when the server shuts down (ASGI lifespan), after the last request.
+    public func onShutdown(_ hook: @escaping @Sendable (ScopeState) async throws -> Void) {
+        mutate { $0.shutdown.append(hook) }
+    }
+
+    // MARK: - Serving
+
+    /// The router as an ASGI application. The first use freezes the routes.
+    public var application: Application {
+        let server = frozen()
+        return { scope, receive, send in try await server.serve(scope, receive, send) }
+    }
+
+    /// Serves one ASGI call (same as ``application``).
+    public func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        try await frozen().serve(scope, receive, send)
+    }
+
+    func frozen() -> RouterServer {
+        state.withLock { state in
+            if let server = state.server { return server }
+            let server = RouterServer(state: state, configuration: configuration)
+            state.server = server
+            return server
+        }
+    }
+
+    // MARK: - Registration internals
+
+    func add(_ definition: Definition) {
+        mutate { $0.definitions.append(definition) }
+    }
+
+    func addMiddleware(_ middleware: @escaping RouterMiddleware, group: Int) {
+        mutate { $0.groups[group].middlewares.append(middleware) }
+    }
+
+    func addGroup(parent: Int) -> Int {
+        mutate { state in
+            state.groups.append(Group(parent: parent))
+            return state.groups.count - 1
+        }
+    }
+
+    private func mutate<T>(_ body: (inout State) -> T) -> T {
+        state.withLock { state in
+            precondition(state.server == nil, "Router: routes and middleware must be added before `application` is used")
+            return body(&state)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// The uvicorn-style command line: --help, bad values, a port already taken, a unix socket.
+@Suite("asgi-demo command line")
+struct CommandLineTests {
+    static let documentedFlags = ["--host", "--port", "--uds", "--timeout-keep-alive", "--timeout-header",
+                                  "--timeout-graceful-shutdown", "--max-header-size", "--log-level",
+                                  "--access-log", "--no-access-log"]
+
+    @Test("--help exits 0 and lists the documented flags")
+    func help() throws {
+        let result = try runCommand(DemoEnvironment.binary, ["--help"], timeout: .seconds(30))
+        #expect(result.status == 0)
+        for flag in Self.documentedFlags {
+            #expect(result.text.contains(flag), "--help does not mention \(flag)")
+        }
+    }
+
+    @Test("a bad flag value exits non-zero with one clear error line", arguments: [
+        (["--port", "abc"], "--port"),
+        (["--port", "70000"], "--port"),
+        (["--timeout-header=-1"], "--timeout-header"),
+        (["--timeout-header", "-1"], "--timeout-header"),
+        (["--max-header-size", "10"], "--max-header-size"),
+        (["--log-level", "loud"], "--log-level"),
+        (["--no-such-flag"], "--no-such-flag"),
+    ])
+    func badValue(arguments: [String], flag: String) throws {
+        let result = try runCommand(DemoEnvironment.binary, arguments, timeout: .seconds(30))
+        #expect(result.status != nil, "asgi-demo \(arguments) did not exit by itself (or crashed)")
+        #expect(result.status != 0, "asgi-demo \(arguments) exited 0")
+        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(errors.count == 1, "stderr:\n\(result.stderr)")
+        #expect(errors.first?.contains(flag) == true, "the error does not name \(flag): \(result.stderr)")
+        #expect(!result.stderr.contains("running on"), "it started serving")
+    }
+
+    @Test("a port already in use: non-zero exit and an error that says so")
+    func portInUse() throws {
+        try withDemo { first throws in
+            let port = try #require(first.port)
+            let result = try runCommand(DemoEnvironment.binary, ["--port", "\(port)"], timeout: .seconds(30))
+            #expect(result.status != nil && result.status != 0, "second server on \(port): \(result.stderr)")
+            #expect(result.stderr.lowercased().contains("in use") || result.stderr.contains("EADDRINUSE"),
+                    "stderr:\n\(result.stderr)")
+            #expect(try first.request("/").status == 200, "the first server stopped answering")
+        }
+    }
+
+    @Test("--uds serves on a unix socket (curl --unix-socket) and removes it on exit")
+    func unixSocket() throws {
+        let directory = try DemoEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("demo.sock").path
+        try withDemo(unixSocket: path) { server throws in
+            #expect(server.log.contains("unix:\(path)") || server.log.contains(path), "start-up line: \(server.log)")
+            let response = try server.request("/")
+            #expect(response.status == 200)
+            #expect(response.text == "Hello, ASGI!")
+        }
+        #expect(!FileManager.default.fileExists(atPath: path), "the socket file is left behind")
+    }
+
+    @Test("--no-access-log silences per-request lines; the default logs them")
+    func accessLog() throws {
+        try withDemo { server throws in
+            _ = try server.request("/")
+            #expect(server.child.stderr.wait(timeout: .seconds(5)) { $0.contains("\"GET / HTTP/1.1\" 200") }, "log:\n\(server.log)")
+        }
+        let quiet = try DemoServer(["--no-access-log"])
+        #expect(try quiet.request("/").status == 200)
+        #expect(try quiet.request("/no/such/path").status == 404)
+        #expect(quiet.terminate() == 0)
+        #expect(!quiet.log.contains("GET /"), "log:\n\(quiet.log)")
+    }
+}

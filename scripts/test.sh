@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test command: builds everything (asgi-demo included, the end-to-end tests run it) and runs
+# every test target. Redis-backed tests need a redis-server: when REDIS_URL is not set this script
+# starts a throwaway one on a free loopback port and stops it on exit.
+#
+#   scripts/test.sh                        # all tests
+#   scripts/test.sh --filter DemoTests     # extra arguments go to `swift test`
+#   SCRATCH_PATH=.build-x scripts/test.sh  # another build directory
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/redis.sh
+
+trap redis_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [[ -z "${REDIS_URL:-}" ]]; then
+    if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+        redis_start_free
+        export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+        export SWIFTASGI_TEST_REDIS_PORT="$REDIS_PORT"
+    else
+        echo "warning: redis-server/redis-cli not installed: the Redis-backed end-to-end tests are skipped" >&2
+    fi
+fi
+echo "REDIS_URL=${REDIS_URL:-<unset>}" >&2
+
+build_flags=()
+if [[ -n "${SCRATCH_PATH:-}" ]]; then
+    build_flags+=(--scratch-path "$SCRATCH_PATH")
+fi
+
+swift build --build-tests "${build_flags[@]}"
+swift test --skip-build "${build_flags[@]}" "$@"
