@@ -199,7 +199,7 @@ if [[ -f "$CACHE_TAR" && -z "${SWIFTASGI_REFRESH_ROOT:-}" && -z "$(find "$CACHE_
     phase "minimal $SUITE root from the cache ($CACHE_TAR)"
     tar --numeric-owner -xpf "$CACHE_TAR" -C "$root"
 else
-    phase "debootstrap --variant=minbase $SUITE (first run: a few minutes)"
+    phase "debootstrap --variant=minbase $SUITE (then cached)"
     if ! debootstrap --variant=minbase --arch="$(dpkg --print-architecture)" "$SUITE" "$root" "$mirror" \
         >"$work/debootstrap.log" 2>&1; then
         tail -n 30 "$work/debootstrap.log" >&2

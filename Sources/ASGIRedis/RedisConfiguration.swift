@@ -6,9 +6,9 @@
 /// ```
 ///
 /// Accepted forms: `redis://[[user]:password@]host[:port][/db]` and
-/// `unix:///path/to.sock[?db=N&password=P&user=U]`. The host must be a numeric IPv4/IPv6 address
-/// (IPv6 in brackets) or `localhost` (taken as 127.0.0.1): hiredis 0.14 resolves names with a
-/// blocking `getaddrinfo`, which must not run on the loop thread.
+/// `unix:///path/to.sock[?db=N&password=P&user=U]`. A host name is resolved once, when the URL is
+/// parsed (at start-up, off the loop), and the address is used for every (re)connect: hiredis
+/// 0.14 would resolve it with a blocking `getaddrinfo` on the loop thread.
 public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// The server's address.
     public enum Endpoint: Sendable, Equatable {

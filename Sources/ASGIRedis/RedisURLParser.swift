@@ -100,8 +100,14 @@ enum RedisURLParser {
             host = "127.0.0.1"
         } else if !authority.hasPrefix("[") {
             guard !host.isEmpty else { throw invalid("missing host") }
-            guard isNumeric(host, family: AF_INET) else {
-                throw invalid("host must be a numeric address or localhost (no DNS on the loop), got \(quoted(host))")
+            if !isNumeric(host, family: AF_INET) {
+                // A name (e.g. the `redis` service of compose.yaml) is resolved here, once, while
+                // the configuration is parsed at start-up: hiredis would do it with a blocking
+                // getaddrinfo on the loop at every reconnect.
+                guard let address = resolve(host) else {
+                    throw invalid("cannot resolve host \(quoted(host))")
+                }
+                host = address
             }
         }
         var port = 6379
@@ -119,6 +125,35 @@ enum RedisURLParser {
             throw invalid("database must be a non-negative integer, got \(quoted(text))")
         }
         return value
+    }
+
+    /// The first IPv4 (else IPv6) address of `name`, numeric; nil when it does not resolve.
+    private static func resolve(_ name: String) -> String? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(name, nil, &hints, &result) == 0, let first = result else { return nil }
+        defer { freeaddrinfo(result) }
+        var chosen: UnsafeMutablePointer<addrinfo>? = first
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let current = entry {
+            if current.pointee.ai_family == AF_INET { chosen = current; break }
+            entry = current.pointee.ai_next
+        }
+        guard let address = chosen?.pointee.ai_addr else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        if Int32(address.pointee.sa_family) == AF_INET {
+            address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
+                var raw = v4.pointee.sin_addr
+                _ = inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
+            }
+        } else {
+            address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+                var raw = v6.pointee.sin6_addr
+                _ = inet_ntop(AF_INET6, &raw, &text, socklen_t(text.count))
+            }
+        }
+        return String(cString: text)
     }
 
     private static func isNumeric(_ host: String, family: Int32) -> Bool {

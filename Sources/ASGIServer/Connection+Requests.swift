@@ -46,6 +46,7 @@ extension Connection {
         core.requestCompleted()
         guard self.exchange === exchange, state == .open else { return }
         self.exchange = nil
+        requestsServed += 1
         lastResponseEnd = core.loop.now
         // A body the application did not read cannot be skipped cheaply: close instead.
         guard responseKeepAlive, keepAlive, exchange.messageComplete, !core.isShuttingDown else {

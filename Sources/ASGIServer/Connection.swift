@@ -38,6 +38,8 @@ final class Connection: @unchecked Sendable {
     @exclusivity(unchecked) var lastResponseEnd: UInt64
     /// A parse error or 503 answered directly: ignore parser events until closed.
     @exclusivity(unchecked) var rejecting = false
+    /// Responses completed on this connection.
+    @exclusivity(unchecked) var requestsServed = 0
 
     init(core: ServerCore, stream: Stream) {
         self.core = core
@@ -168,10 +170,18 @@ final class Connection: @unchecked Sendable {
         peerGone()
     }
 
-    /// Server shutdown: close if idle, else answer the current request with `connection: close`.
+    /// Server shutdown: an idle keep-alive connection closes now; one that is serving, reading a
+    /// head, or was just accepted (its first request may be on the wire) gets its response with
+    /// `connection: close` — bounded by the header timeout and the graceful-shutdown timeout.
     func shutdownGracefully() {
         keepAlive = false
-        if exchange == nil && state == .open { close() }
+        guard exchange == nil, state == .open else { return }
+        if requestsServed > 0 && parser.isIdle && pendingStart >= pending.count {
+            close()
+        } else if timerKind == .header {
+            // A fresh connection's first request is usually already in flight: give it a moment.
+            armTimer(.header, after: min(core.config.timeoutHeader, 1))
+        }
     }
 
     func close() {

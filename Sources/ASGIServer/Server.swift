@@ -31,6 +31,7 @@ public final class Server: Sendable {
         let outcome = Outcome()
         var signals: [SignalWatcher] = []
         if config.handleSignals {
+            SignalWatcher.unblock([SIGTERM, SIGINT])
             for signal in [SIGTERM, SIGINT] {
                 signals.append(try SignalWatcher(loop: loop, signal: signal) { _ in
                     core.shutdown { loop.stop() }

@@ -43,6 +43,15 @@ public enum ServerMain {
         } else if let fd = options.fd {
             inherited.append(fd)
             arguments = rewrite(arguments, dropping: ["--fd"]) + ["--fd", "4"]
+        } else if ProcessEnvironment.get("SWIFTASGI_REUSEPORT") != "1" {
+            // One listening socket shared by all workers (inherited as fd 4): a worker that exits
+            // (recycled, rolled, killed) leaves its queued connections to the others, so rolling
+            // restarts lose nothing. SWIFTASGI_REUSEPORT=1 gives each worker its own
+            // SO_REUSEPORT socket instead (see the README for the measured spread of both).
+            let (fd, address) = try Listener.bindTCPSocket(host: options.host, port: options.port, backlog: options.backlog)
+            inherited.append(fd)
+            arguments = rewrite(arguments, dropping: ["--host", "--port"]) + ["--fd", "4"]
+            logger.info("Listening on http://\(address)")
         }
         var reloadPaths: [String] = []
         if options.reload {
@@ -90,7 +99,7 @@ public enum ServerMain {
 
     private static func runWorker(id: String, config: inout ServerConfig, logger: Logger, app: @escaping Application) throws -> Int32 {
         if config.unixSocket == nil && config.fileDescriptor == nil {
-            config.reusePort = true
+            config.reusePort = true  // SWIFTASGI_REUSEPORT=1: every worker binds its own socket
         }
         var logger = logger
         logger[metadataKey: "worker"] = "\(id)"

@@ -57,6 +57,7 @@ final class Supervisor {
     /// Runs until every worker stopped; returns the process exit code.
     func run() throws -> Int32 {
         logger.info("Started supervisor process [\(getpid())] with \(settings.workers) worker(s)")
+        SignalWatcher.unblock([SIGTERM, SIGINT, SIGHUP, SIGTTIN, SIGTTOU, SIGCHLD])
         for (signal, action) in [(SIGTERM, stop), (SIGINT, stop), (SIGHUP, rollingRestart), (SIGTTIN, addWorker), (SIGTTOU, removeWorker)] as [(Int32, () -> Void)] {
             signals.append(try SignalWatcher(loop: loop, signal: signal) { _ in action() })
         }
@@ -169,7 +170,8 @@ final class Supervisor {
             rollOld?.state = .running
             rollOld = nil
         }
-        let serving = workers.filter { $0.state != .retiring }.count
+        // Workers not asked to stop (a retiring one still serves until its replacement is ready).
+        let serving = workers.filter { !$0.stopRequested }.count
         if serving < desired { spawn(replacing: nil) }
         advanceRoll()
     }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import ASGI
+import ASGIKit
+import ASGIRedis
 import ASGIServer
 import Glibc
 import Logging
@@ -21,11 +23,28 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Serve the raw ASGI application (no framework): GET / and POST /echo only.")
     var rawApp = false
 
+    @Option(help: ArgumentHelp("Redis for /get, /set and /readyz: redis://[[user]:password@]host[:port][/db] or unix:///path. Env: REDIS_URL.", valueName: "url"))
+    var redisURL: String = RedisConfiguration.defaultURL
+
+    @Option(help: ArgumentHelp("Threads of the pool that runs blocking handlers (/blocking).", valueName: "n"))
+    var blockingThreads: Int = 4
+
+    func validate() throws {
+        do {
+            _ = try RedisConfiguration(url: redisURL)
+        } catch {
+            throw ValidationError("--redis-url: \(error)")
+        }
+        guard (1...256).contains(blockingThreads) else { throw ValidationError("--blocking-threads must be between 1 and 256") }
+    }
+
     /// Reads the environment's flags, then the command line's (which win).
     static func main() {
         let environment = ServerOptions.processEnvironment()
         do {
-            let arguments = try ServerOptions.environmentArguments(environment) + Array(CommandLine.arguments.dropFirst())
+            var fromEnvironment = try ServerOptions.environmentArguments(environment)
+            if let url = environment["REDIS_URL"], !url.isEmpty { fromEnvironment += ["--redis-url", url] }
+            let arguments = fromEnvironment + Array(CommandLine.arguments.dropFirst())
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
@@ -42,7 +61,7 @@ struct DemoCommand: ParsableCommand {
         }
         var logger = Logger(label: "asgi-demo")
         logger.logLevel = level
-        let app = RawApp.application
+        let app = try makeApplication(logger: logger)
         let code: Int32
         do {
             code = try ServerMain.run(options: server, logger: logger, app: app)
@@ -51,5 +70,18 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(3)
         }
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// The raw app, or the framework demo with every route of the design's table.
+    private func makeApplication(logger: Logger) throws -> Application {
+        if rawApp { return RawApp.application }
+        var configuration = RouterConfiguration()
+        configuration.blockingThreads = blockingThreads
+        let router = makeDemoRouter(configuration: configuration)
+        RedisRoutes.add(to: router, configuration: try RedisConfiguration(url: redisURL), logger: logger)
+        if ServerOptions.processEnvironment()["SWIFTASGI_DEMO_TEST_ROUTES"] == "1" {
+            TestRoutes.add(to: router)
+        }
+        return router.application
     }
 }

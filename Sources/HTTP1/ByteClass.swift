@@ -54,8 +54,13 @@ enum ByteClass {
                 let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 let del = word ^ 0x7f7f_7f7f_7f7f_7f7f
                 // A byte < 0x20, or a byte == 0x7f (zero after the XOR).
+                // The lowest flagged byte is exact (borrows only run upwards from a flagged byte).
                 let special = ((word &- 0x2020_2020_2020_2020) & ~word) | ((del &- 0x0101_0101_0101_0101) & ~del)
-                if special & 0x8080_8080_8080_8080 != 0 { break }
+                let flags = UInt64(littleEndian: special & 0x8080_8080_8080_8080)
+                if flags != 0 {
+                    i += flags.trailingZeroBitCount >> 3
+                    break
+                }
                 i += 8
             }
         }
@@ -122,7 +127,11 @@ enum ByteClass {
                 // A byte <= 0x20, or a byte >= 0x7f.
                 let low = (word &- 0x2121_2121_2121_2121) & ~word
                 let high = (word &+ 0x0101_0101_0101_0101) | word
-                if (low | high) & 0x8080_8080_8080_8080 != 0 { break }
+                let flags = UInt64(littleEndian: (low | high) & 0x8080_8080_8080_8080)
+                if flags != 0 {
+                    i += flags.trailingZeroBitCount >> 3  // exact, as above
+                    break
+                }
                 i += 8
             }
         }
@@ -132,6 +141,7 @@ enum ByteClass {
 
     /// Whether `bytes` holds a CR, LF or NUL (header injection). Eight bytes per step (SWAR): a
     /// word has a zero byte iff `(w - 0x01…) & ~w & 0x80…` is non-zero.
+    @inline(__always)
     static func containsCRLFOrNUL(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let count = bytes.count
@@ -160,6 +170,12 @@ enum ByteClass {
     static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
         guard let x = a.baseAddress, let y = b.baseAddress else { return true }
+        if a.count <= 8 {  // short: no call
+            for i in 0..<a.count where x.load(fromByteOffset: i, as: UInt8.self) != y.load(fromByteOffset: i, as: UInt8.self) {
+                return false
+            }
+            return true
+        }
         return memcmp(x, y, a.count) == 0
     }
 

@@ -21,6 +21,7 @@ struct ByteScratch: ~Copyable {
 
     mutating func removeAll() { count = 0 }
 
+    @inline(__always)
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         if count + bytes.count > capacity { grow(to: count + bytes.count) }
@@ -28,28 +29,41 @@ struct ByteScratch: ~Copyable {
         count += bytes.count
     }
 
+    @inline(__always)
     mutating func append(_ literal: StaticString) {
         append(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// Appends `bytes` ASCII-lower-cased (one pass: header names are copied and folded at once).
-    mutating func appendLowercased(_ bytes: UnsafeRawBufferPointer) {
-        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+    /// `readable` bytes from the start of `bytes` may be read (>= its count): with 8 or more, a
+    /// short name is done as one 8-byte word, and a longer one word by word, the last word
+    /// overlapping (folding is idempotent), with no byte-by-byte tail.
+    @inline(__always)
+    mutating func appendLowercased(_ bytes: UnsafeRawBufferPointer, readable: Int) {
         guard let source = bytes.baseAddress else { return }
+        let n = bytes.count
+        if count + max(n, 8) > capacity { grow(to: count + max(n, 8)) }
         let out = base + count
-        var i = 0
-        while i + 8 <= bytes.count {  // eight at a time: OR 0x20 into the upper-case letters
-            let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            out.storeBytes(of: word | ByteClass.upperCaseBits(word) >> 2, toByteOffset: i, as: UInt64.self)
-            i += 8
+        @inline(__always) func fold(_ offset: Int) {
+            let word = source.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            out.storeBytes(of: word | ByteClass.upperCaseBits(word) >> 2, toByteOffset: offset, as: UInt64.self)
         }
-        while i < bytes.count {
-            out.storeBytes(of: ByteClass.lowercased(bytes[i]), toByteOffset: i, as: UInt8.self)
-            i += 1
+        if n >= 8 {
+            var i = 0
+            while i &+ 8 < n {
+                fold(i)
+                i &+= 8
+            }
+            fold(n &- 8)
+        } else if readable >= 8 {
+            fold(0)  // writes 8 bytes; those past `n` are beyond `count`, free to overwrite
+        } else {
+            for i in 0..<n { out.storeBytes(of: ByteClass.lowercased(bytes[i]), toByteOffset: i, as: UInt8.self) }
         }
-        count += bytes.count
+        count &+= n
     }
 
+    @inline(never)
     private mutating func grow(to needed: Int) {
         let newCapacity = max(needed, capacity * 2)
         let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 1)

@@ -19,8 +19,8 @@ extension HeadScanner {
         let field = self.name.unsafeBytes
         let name = UnsafeRawBufferPointer(rebasing: field[..<nameCount])
         let value = UnsafeRawBufferPointer(rebasing: field[nameCount...])
-        headers.appendRaw(name: name, value: value)
-        fieldBytes += field.count
+        headers!.appendRaw(name: name, value: value)
+        fieldBytes &+= field.count
         switch name.count {
         case 14 where ByteClass.equalsLowercased(name, "content-length"):
             contentLengthCount += 1

@@ -29,6 +29,7 @@ extension HeadScanner {
     }
 
     /// `token SP visible+ SP "HTTP/1." DIGIT CRLF`; nil if that is not wholly there.
+    @inline(__always)
     private mutating func requestLine(
         _ bytes: UnsafeRawBufferPointer, _ p: UnsafePointer<UInt8>, from start: Int, to end: Int, limits: ParserLimits
     ) -> Int? {
@@ -49,7 +50,15 @@ extension HeadScanner {
         else { return nil }
         target.append(UnsafeRawBufferPointer(rebasing: bytes[targetStart..<targetEnd]))
         targetLength = targetEnd - targetStart
-        forward.append(UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]))
+        if targetEnd - targetStart > 1, p[targetStart] == UInt8(ascii: "/") {
+            // http-parser reads an origin-form target as `/`: it accepts every `/` + VCHAR*
+            // (checked over all transitions of its URL states) and reports nothing from it, but
+            // walks it at ~50 instructions a byte.
+            forward.append(UnsafeRawBufferPointer(rebasing: bytes[start...targetStart]))
+            forward.append(UnsafeRawBufferPointer(rebasing: bytes[targetEnd..<lineEnd]))
+        } else {
+            forward.append(UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]))
+        }
         versionMajor = 1
         versionMinor = Int(minor)
         state = .fieldStart
@@ -57,6 +66,7 @@ extension HeadScanner {
     }
 
     /// `token ":" field-value CRLF`; nil if that is not wholly there or the field is over a limit.
+    @inline(__always)
     private mutating func fieldLine(
         _ bytes: UnsafeRawBufferPointer, _ p: UnsafePointer<UInt8>, from start: Int, to end: Int, limits: ParserLimits
     ) throws(HTTPParseError) -> Int? {
@@ -66,11 +76,11 @@ extension HeadScanner {
         let valueStart = nameEnd + 1
         let valueEnd = ByteClass.fieldValueRunEnd(bytes, from: valueStart, to: end)
         guard valueEnd + 1 < end, p[valueEnd] == ByteClass.cr, p[valueEnd + 1] == ByteClass.lf else { return nil }
-        headerCount += 1
+        headerCount &+= 1
         if mode == .request {
             name.removeAll()
-            name.appendLowercased(UnsafeRawBufferPointer(rebasing: bytes[start..<nameEnd]))
-            try finishField(value: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]))
+            name.appendLowercased(UnsafeRawBufferPointer(rebasing: bytes[start..<nameEnd]), readable: end &- start)
+            try finishField(value: UnsafeRawBufferPointer(rebasing: bytes[(nameEnd &+ 1)..<valueEnd]))
         }
         return valueEnd + 2
     }

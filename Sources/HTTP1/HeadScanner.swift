@@ -35,8 +35,9 @@ struct HeadScanner: ~Copyable {
     var target = ByteScratch(capacity: 256)
     /// The request line and the framing fields, for http-parser.
     var forward = ByteScratch(capacity: 256)
-    /// The header fields of a request head (trailer fields are validated, not stored).
-    var headers = Headers(minimumCapacity: 8, byteCount: 256)
+    /// The header fields of a request head (trailer fields are validated, not stored). Optional so
+    /// that handing them over and starting anew release nothing (not even empty arrays).
+    var headers: Headers? = Headers(minimumCapacity: 8, byteCount: 256)
     private var lastFieldCount = 8
     /// The current field name, lower-cased.
     var name = ByteScratch(capacity: 64)
@@ -92,10 +93,8 @@ struct HeadScanner: ~Copyable {
 
     /// Hands over the fields of the completed head.
     mutating func takeHeaders() -> Headers {
-        let taken = headers
-        lastFieldCount = taken.count
-        headers = Headers()
-        return taken
+        lastFieldCount = headerCount
+        return headers.take() ?? Headers()
     }
 
     /// Scans `bytes[start...]` until the head is complete or the bytes run out, and returns the
@@ -197,7 +196,7 @@ struct HeadScanner: ~Copyable {
                 while j < end, ByteClass.isTokenChar(bytes[j]) { j += 1 }
                 if j < end {
                     guard bytes[j] == UInt8(ascii: ":") else { throw .badRequest("invalid header name") }
-                    name.appendLowercased(UnsafeRawBufferPointer(rebasing: bytes[nameFrom..<j]))
+                    name.appendLowercased(UnsafeRawBufferPointer(rebasing: bytes[nameFrom..<j]), readable: 0)
                     value.removeAll()
                     valueSpilled = false
                     state = .fieldValue
@@ -244,7 +243,7 @@ struct HeadScanner: ~Copyable {
         case .target:
             forward.append(UnsafeRawBufferPointer(rebasing: bytes[lineFrom..<end]))
             target.append(UnsafeRawBufferPointer(rebasing: bytes[targetFrom..<end]))
-        case .fieldName: name.appendLowercased(UnsafeRawBufferPointer(rebasing: bytes[nameFrom..<end]))
+        case .fieldName: name.appendLowercased(UnsafeRawBufferPointer(rebasing: bytes[nameFrom..<end]), readable: 0)
         case .fieldValue:
             value.append(UnsafeRawBufferPointer(rebasing: bytes[valueFrom..<end]))
             valueSpilled = true

@@ -65,11 +65,6 @@ struct HeadWriter: ~Copyable {
         write(start, count: bytes.count)
     }
 
-    @inline(__always)
-    mutating func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { write($0) }
-    }
-
     /// `name: value\r\n`, with one room check for the four pieces.
     @inline(__always)
     mutating func writeField(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
@@ -107,16 +102,39 @@ struct HeadWriter: ~Copyable {
         var rest = v
         while rest >= 10 {
             rest /= 10
-            digits += 1
+            digits &+= 1
         }
-        if count + digits > capacity { flush() }  // 20 digits at most: always fits after a flush
-        var i = count + digits
+        if count &+ digits > capacity { flush() }  // 20 digits at most: always fits after a flush
+        var i = count &+ digits
         repeat {
-            i -= 1
+            i &-= 1
             let (quotient, remainder) = v.quotientAndRemainder(dividingBy: 10)
             base[i] = 48 &+ UInt8(truncatingIfNeeded: remainder)
             v = quotient
         } while v > 0
-        count += digits
+        count &+= digits
+    }
+
+    /// `value` in decimal then CRLF. Up to six digits (every usual content-length) the digits and
+    /// the CRLF are assembled in one register and stored at once.
+    @inline(__always)
+    mutating func writeDecimalLine(_ value: Int) {
+        guard value >= 0, value < 1_000_000, count &+ 8 <= capacity else {
+            writeDecimal(value)
+            write("\r\n")
+            return
+        }
+        var v = UInt64(truncatingIfNeeded: value)
+        var word: UInt64 = 0  // digits in memory order (little-endian), most significant first
+        var digits = 0
+        repeat {
+            let (quotient, remainder) = v.quotientAndRemainder(dividingBy: 10)
+            word = word << 8 | (48 &+ remainder)
+            v = quotient
+            digits &+= 1
+        } while v > 0
+        word |= 0x0a0d << (8 &* UInt64(digits))
+        UnsafeMutableRawPointer(base + count).storeBytes(of: word.littleEndian, as: UInt64.self)
+        count &+= digits &+ 2
     }
 }

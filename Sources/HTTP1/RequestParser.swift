@@ -47,6 +47,7 @@ public final class RequestParser {
         var phase = Phase.idle
         var bodyIsChunked = false
         var failure: HTTPParseError?
+        var targets = TargetCache()
     }
 
     private let state: UnsafeMutablePointer<State>
@@ -166,13 +167,10 @@ public final class RequestParser {
     }
 
     private func makeHead(method: UInt32, facts: HeadScanner.Facts, contentLength: Int?, isChunked: Bool) -> RequestHead {
-        let (rawPathBytes, queryBytes) = RequestTarget.split(state.pointee.scanner.target.unsafeBytes)
-        let rawPath = rawPathBytes.isEmpty ? [UInt8(ascii: "/")] : ByteClass.array(rawPathBytes)
-        let path = rawPathBytes.isEmpty ? "/" : RequestTarget.decodePath(rawPathBytes)
-        let query = ByteClass.array(queryBytes)
+        let target = state.pointee.targets.resolve(state.pointee.scanner.target.unsafeBytes)
         return RequestHead(
-            method: HTTPParserSettings.methodName(method), rawPath: rawPath, path: path, queryString: query,
-            versionMajor: facts.versionMajor, versionMinor: facts.versionMinor,
+            method: HTTPParserSettings.methodName(method), rawPath: target.rawPath, path: target.path,
+            queryString: target.query, versionMajor: facts.versionMajor, versionMinor: facts.versionMinor,
             headers: state.pointee.scanner.takeHeaders(), keepAlive: http_should_keep_alive(http) != 0,
             contentLength: contentLength, isChunked: isChunked,
             expectsContinue: facts.versionMinor >= 1 && facts.expectsContinue)

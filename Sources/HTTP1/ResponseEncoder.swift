@@ -105,7 +105,9 @@ public enum ResponseEncoder {
 
     /// `HTTP/1.1 200 OK\r\n`: one precomputed line for the registered codes (no String built).
     static func writeStatusLine(_ status: Int, into writer: inout HeadWriter) {
-        if let line = statusLine(status) {
+        if status == 200 {
+            writer.write("HTTP/1.1 200 OK\r\n")  // constant length: inlined stores, no lookup
+        } else if let line = statusLine(status) {
             writer.write(line)
         } else {
             writer.write("HTTP/1.1 ")
@@ -114,9 +116,9 @@ public enum ResponseEncoder {
         }
     }
 
+    @inline(__always)
     static func writeContentLength(_ length: Int, into writer: inout HeadWriter) {
         writer.write("content-length: ")
-        writer.writeDecimal(length)
-        writer.write("\r\n")
+        writer.writeDecimalLine(length)
     }
 }

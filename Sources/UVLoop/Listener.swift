@@ -90,6 +90,32 @@ public final class Listener {
         return listener
     }
 
+    /// Creates a listening TCP socket with plain system calls (SO_REUSEADDR, no SO_REUSEPORT), for
+    /// a supervisor that hands the one descriptor to all its workers. Returns the descriptor and
+    /// the bound address (useful with port 0).
+    public static func bindTCPSocket(host: String, port: Int, backlog: Int32) throws(UVError) -> (Int32, SocketAddress) {
+        var storage = try SocketAddress.resolve(host: host, port: port)
+        let fd = socket(Int32(storage.ss_family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw UVError(-errno) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let length = socklen_t(Int32(storage.ss_family) == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
+            let error = UVError(-errno)
+            Glibc.close(fd)
+            throw error
+        }
+        var actual = sockaddr_storage()
+        var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
+        }
+        return (fd, SocketAddress(&actual) ?? SocketAddress(host: host, port: port))
+    }
+
     /// Creates a listening Unix socket at `path` with plain system calls (a supervisor that hands
     /// the descriptor to its workers). Returns the file descriptor.
     public static func bindUnixSocket(path: String, backlog: Int32) throws(UVError) -> Int32 {

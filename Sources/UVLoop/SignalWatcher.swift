@@ -1,4 +1,5 @@
 import CLibUV
+import Glibc
 
 /// Watches a Unix signal on the loop (`uv_signal_t`): the callback runs on the loop thread.
 public final class SignalWatcher {
@@ -26,5 +27,17 @@ public final class SignalWatcher {
         guard let handle else { return }
         self.handle = nil
         Handle.close(handle)
+    }
+}
+
+extension SignalWatcher {
+    /// Unblocks `signals` for this thread (and threads it creates). A process started by a
+    /// runtime that blocks signals in its threads (Dispatch, some test runners) inherits that
+    /// mask, and libuv can then never see SIGTERM or SIGCHLD.
+    public static func unblock(_ signals: [Int32]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

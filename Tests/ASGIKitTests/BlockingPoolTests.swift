@@ -58,28 +58,24 @@ import Testing
         let router = Router(configuration: configuration)
         let release = DispatchSemaphore(value: 0)
         let (started, startedContinuation) = AsyncStream<Void>.makeStream()
-        router.get("/") { _ in dbg("DBG in root handler"); return .text("Hello, ASGI!") }
-        router.get("/blocking", blocking: { _ in
-            dbg("DBG handler")
+        router.get("/") { _ in .text("Hello, ASGI!") }
+        router.blocking.get("/blocking") { _ in
             startedContinuation.yield()
             release.wait()
             return .text("done")
-        })
+        }
         let app = router.application
         let finished = Locked<[String]>([])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    dbg("DBG calling")
                     let result = try await call(app, "GET", "/blocking")
                     finished.withLock { $0.append(result.text) }
                 }
             }
             var iterator = started.makeAsyncIterator()
-            for i in 0..<4 { await iterator.next(); dbg("DBG started") }  // all four threads are now blocked
-            dbg("DBG root call")
+            for _ in 0..<4 { await iterator.next() }  // all four threads are now blocked
             let root = try await call(app, "GET", "/")
-            dbg("DBG root done")
             finished.withLock { $0.append(root.text) }
             for _ in 0..<4 { release.signal() }
             try await group.waitForAll()
@@ -87,17 +83,25 @@ import Testing
         #expect(finished.withLock { $0 } == ["Hello, ASGI!", "done", "done", "done", "done"])
     }
 
+    @Test func nonAwaitingClosuresStayOnTheLoop() {
+        let router = Router()
+        router.get("/") { _ in .text("sync closure") }  // must not be taken for a blocking handler
+        #expect(router.frozen().blockingPool == nil)
+        let blocking = Router()
+        blocking.blocking.get("/") { _ in .text("pool") }
+        #expect(blocking.frozen().blockingPool != nil)
+    }
+
     @Test func blockingHandlersGetTheCollectedBody() async throws {
         let router = Router()
         struct Item: Decodable { let name: String }
-        router.post("/items", blocking: { request in
+        router.blocking.post("/items") { request in
             let item = try request.bufferedJSON(as: Item.self)
             return .text("\(request.bufferedBody?.count ?? -1) \(item.name)")
-        })
+        }
         let result = try await call(router.application, "POST", "/items", body: [bytes(#"{"name":"#), bytes(#""pen"}"#)])
         #expect(result.text == "14 pen")
     }
 }
 
 import Glibc
-func dbg(_ s: String) { var m = s + "\n"; m.withUTF8 { _ = write(2, $0.baseAddress, $0.count) } }

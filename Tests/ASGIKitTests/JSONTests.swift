@@ -44,6 +44,58 @@ import Testing
         #expect(String(decoding: try JSON.encode(Int64.min), as: UTF8.self) == "-9223372036854775808")
     }
 
+    /// Writes to a nested container after its parent moved on: the streaming encoder cannot, the
+    /// tree encoder takes over.
+    struct Interleaved: Encodable {
+        enum Keys: String, CodingKey { case a, b, c, x, y }
+        func encode(to encoder: any Encoder) throws {
+            var outer = encoder.container(keyedBy: Keys.self)
+            var nested = outer.nestedContainer(keyedBy: Keys.self, forKey: .a)
+            var list = outer.nestedUnkeyedContainer(forKey: .c)
+            try outer.encode(1, forKey: .b)
+            try nested.encode("late", forKey: .x)
+            try list.encode(true)
+        }
+    }
+
+    struct WithSuper: Encodable {
+        enum Keys: String, CodingKey { case own }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(1, forKey: .own)
+            try Greeting(message: "base").encode(to: container.superEncoder())
+        }
+    }
+
+    /// Asks for its keyed container twice, and nests containers in order (streamable).
+    struct TwoRequests: Encodable {
+        enum Keys: String, CodingKey { case a, b, n }
+        func encode(to encoder: any Encoder) throws {
+            var first = encoder.container(keyedBy: Keys.self)
+            try first.encode(1, forKey: .a)
+            var nested = first.nestedUnkeyedContainer(forKey: .n)
+            try nested.encode(2)
+            try nested.encode(Greeting(message: "in"))
+            var second = encoder.container(keyedBy: Keys.self)
+            try second.encode(3, forKey: .b)
+        }
+    }
+
+    @Test func outOfOrderContainersFallBackToTheTree() throws {
+        #expect(String(decoding: try JSON.encode(Interleaved()), as: UTF8.self) == #"{"a":{"x":"late"},"c":[true],"b":1}"#)
+        #expect(String(decoding: try JSON.encode([WithSuper()]), as: UTF8.self) == #"[{"own":1,"super":{"message":"base"}}]"#)
+        #expect(String(decoding: try JSON.encode(TwoRequests()), as: UTF8.self) == #"{"a":1,"n":[2,{"message":"in"}],"b":3}"#)
+    }
+
+    @Test func streamAndTreeAgree() throws {
+        let values: [Everything] = [Everything(), Everything(optional: "set", list: [], nested: [], map: [:])]
+        for value in values {
+            #expect(try JSON.encode(value) == JSON.encodeThroughTree(value))
+        }
+        #expect(try JSON.encode([[1], [], [2, 3]]) == JSON.encodeThroughTree([[1], [], [2, 3]]))
+        #expect(try JSON.encode([String?.none, "x"]) == JSON.encodeThroughTree([String?.none, "x"]))
+    }
+
     @Test func nonFiniteNumbersThrow() {
         #expect(throws: EncodingError.self) { try JSON.encode([Double.nan]) }
         #expect(throws: EncodingError.self) { try JSON.encode(Float.infinity) }

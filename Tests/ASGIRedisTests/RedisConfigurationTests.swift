@@ -46,7 +46,7 @@ import Testing
         "http://127.0.0.1:6379",
         "127.0.0.1:6379",
         "redis://",
-        "redis://redis.example.com:6379",
+        "redis://no-such-host.invalid:6379",
         "redis://127.0.0.1:0",
         "redis://127.0.0.1:65536",
         "redis://127.0.0.1:port",

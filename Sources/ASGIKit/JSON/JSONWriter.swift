@@ -42,21 +42,28 @@ struct JSONWriter {
         bytes.append(contentsOf: text.utf8)
     }
 
-    /// A quoted string: `"` and `\` escaped, control characters as `\n`-style or `\u00XX`.
     mutating func writeString(_ value: String) {
+        Self.appendString(value, to: &bytes)
+    }
+
+    /// A quoted string: `"` and `\` escaped, control characters as `\n`-style or `\u00XX`.
+    static func appendString(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
         let done = value.utf8.withContiguousStorageIfAvailable { buffer -> Bool in
-            if !buffer.contains(where: Self.needsEscape) {
-                bytes.append(contentsOf: buffer)
-            } else {
-                for byte in buffer { appendEscaped(byte) }
+            // Copy the runs between escapes whole.
+            var runStart = 0
+            for index in buffer.indices where needsEscape(buffer[index]) {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index]))
+                appendEscaped(buffer[index], to: &bytes)
+                runStart = index + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...]))
             return true
         }
         if done == nil {
             value.makeContiguousUTF8()
-            for byte in value.utf8 { appendEscaped(byte) }
+            for byte in value.utf8 { appendEscaped(byte, to: &bytes) }
         }
         bytes.append(UInt8(ascii: "\""))
     }
@@ -66,9 +73,8 @@ struct JSONWriter {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
-    @inline(__always)
-    private mutating func appendEscaped(_ byte: UInt8) {
-        guard Self.needsEscape(byte) else {
+    private static func appendEscaped(_ byte: UInt8, to bytes: inout [UInt8]) {
+        guard needsEscape(byte) else {
             bytes.append(byte)
             return
         }

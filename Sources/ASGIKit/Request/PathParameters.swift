@@ -7,10 +7,20 @@
 /// }
 /// ```
 public struct PathParameters: Sendable {
-    private var names: [String] = []
-    private var values: [String] = []
+    private let names: [String]
+    private let values: [String]
 
-    public init() {}
+    public init() {
+        names = []
+        values = []
+    }
+
+    /// `names` in pattern order (`*` for the catch-all), `values` alike.
+    public init(names: [String], values: [String]) {
+        precondition(names.count == values.count, "PathParameters: one value per name")
+        self.names = names
+        self.values = values
+    }
 
     /// The value of `:name`, percent-decoded.
     public subscript(name: String) -> String? {
@@ -38,16 +48,6 @@ public struct PathParameters: Sendable {
 
     /// All pairs, in pattern order.
     public var all: [(name: String, value: String)] { Array(zip(names, values)) }
-
-    mutating func append(name: String, value: String) {
-        names.append(name)
-        values.append(value)
-    }
-
-    mutating func removeLast() {
-        names.removeLast()
-        values.removeLast()
-    }
 
     var isEmpty: Bool { names.isEmpty }
 }

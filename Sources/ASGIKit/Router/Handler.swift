@@ -1,9 +1,9 @@
 /// A route handler: runs on the event loop's thread, may `await` (timers, Redis, the body).
 public typealias Handler = @Sendable (Request) async throws -> Response
 
-/// A handler that blocks (sleeps, does file I/O or heavy CPU work): it runs on the router's
-/// thread pool, never on the loop. The request body is collected before it runs
-/// (``Request/bufferedBody``).
+/// A handler that blocks (sleeps, does file I/O or heavy CPU work), registered through
+/// ``RouteBuilder/blocking``: it runs on the router's thread pool, never on the loop. The request
+/// body is collected before it runs (``Request/bufferedBody``).
 public typealias BlockingHandler = @Sendable (Request) throws -> Response
 
 /// Router-level middleware: runs around the handlers it applies to, sees the ``Request`` and the

@@ -12,12 +12,8 @@ public struct RouteGroup: RouteBuilder {
     public let prefix: String
     let index: Int
 
-    public func on(_ method: String, _ path: String, _ handler: @escaping Handler) {
-        router.add(Router.Definition(method: method, path: RoutePattern.join(prefix, path), kind: .async(handler), group: index))
-    }
-
-    public func on(_ method: String, _ path: String, blocking handler: @escaping BlockingHandler) {
-        router.add(Router.Definition(method: method, path: RoutePattern.join(prefix, path), kind: .blocking(handler), group: index))
+    public func add(_ method: String, _ path: String, _ handler: RouteHandler) {
+        router.add(Router.Definition(method: method, path: RoutePattern.join(prefix, path), kind: handler, group: index))
     }
 
     public func use(_ middleware: @escaping RouterMiddleware) {

@@ -12,7 +12,7 @@ final class RouteNode: @unchecked Sendable {
         let handler: Handler
     }
 
-    var literals: [ArraySlice<UInt8>: RouteNode] = [:]
+    var literals: [PathKey: RouteNode] = [:]
     var parameter: RouteNode?
     var catchAll: RouteNode?
     private(set) var routes: [Route] = []
@@ -47,7 +47,7 @@ final class RouteNode: @unchecked Sendable {
         for segment in pattern.segments {
             switch segment {
             case .literal(let bytes):
-                let key = ArraySlice(bytes)
+                let key = PathKey(bytes)
                 if let child = node.literals[key] {
                     node = child
                 } else {

@@ -8,9 +8,9 @@ final class RouteTable: Sendable {
     }
 
     private let root: RouteNode
-    private let staticPaths: [ArraySlice<UInt8>: RouteNode]
+    private let staticPaths: [PathKey: RouteNode]
 
-    init(root: RouteNode, staticPaths: [ArraySlice<UInt8>: RouteNode]) {
+    init(root: RouteNode, staticPaths: [PathKey: RouteNode]) {
         self.root = root
         self.staticPaths = staticPaths
     }
@@ -18,25 +18,29 @@ final class RouteTable: Sendable {
     /// Finds the route for `method` and the raw (still percent-encoded) path.
     func match(method: String, rawPath: [UInt8]) -> Match {
         let hasEscapes = rawPath.contains(UInt8(ascii: "%"))
-        if !hasEscapes, let node = staticPaths[rawPath[...]], let route = node.route(for: method) {
+        if !hasEscapes, let node = staticPaths[PathKey(rawPath)], let route = node.route(for: method) {
             return .found(route, PathParameters())
         }
-        let segments = Self.segments(of: rawPath, decoding: hasEscapes)
-        var values: [String] = []
-        var allow: [String] = []
-        guard let route = search(root, segments, 0, method, &values, &allow) else {
-            return allow.isEmpty ? .notFound : .methodNotAllowed(allow: allow)
+        // The segments live on the stack for the search: no array per lookup.
+        let capacity = rawPath.reduce(1) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
+        return withUnsafeTemporaryAllocation(of: ArraySlice<UInt8>.self, capacity: capacity) { buffer in
+            let count = Self.fillSegments(buffer, from: rawPath, decoding: hasEscapes)
+            defer { buffer.baseAddress!.deinitialize(count: count) }
+            let segments = UnsafeBufferPointer(rebasing: buffer[..<count])
+            var values: [String] = []
+            var allow: [String] = []
+            guard let route = search(root, segments, 0, method, &values, &allow) else {
+                return allow.isEmpty ? .notFound : .methodNotAllowed(allow: allow)
+            }
+            return .found(route, PathParameters(names: route.parameterNames, values: values))
         }
-        var parameters = PathParameters()
-        for (name, value) in zip(route.parameterNames, values) { parameters.append(name: name, value: value) }
-        return .found(route, parameters)
     }
 
     /// Depth-first: literal before parameter before catch-all, backtracking so that
     /// `GET /users/new` and `POST /users/:id` both work. Collects the methods of every node that
     /// matched the path when none matched the method (the 405's `allow`).
     private func search(
-        _ node: RouteNode, _ segments: [ArraySlice<UInt8>], _ index: Int, _ method: String,
+        _ node: RouteNode, _ segments: UnsafeBufferPointer<ArraySlice<UInt8>>, _ index: Int, _ method: String,
         _ values: inout [String], _ allow: inout [String]
     ) -> RouteNode.Route? {
         if index == segments.count {
@@ -53,7 +57,7 @@ final class RouteTable: Sendable {
             return nil
         }
         let segment = segments[index]
-        if let child = node.literals[segment],
+        if let child = node.literals[PathKey(segment)],
             let route = search(child, segments, index + 1, method, &values, &allow)
         {
             return route
@@ -77,16 +81,27 @@ final class RouteTable: Sendable {
         for method in methods where !allow.contains(method) { allow.append(method) }
     }
 
-    /// Non-empty `/`-separated segments; percent-decoded when the path has escapes (a segment
-    /// with an invalid escape is kept as it came).
-    static func segments(of rawPath: [UInt8], decoding: Bool) -> [ArraySlice<UInt8>] {
-        let parts = rawPath.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
-        guard decoding else { return parts }
-        return parts.map { part in
-            guard part.contains(UInt8(ascii: "%")),
-                let decoded = PercentDecoding.decodeBytes(part, plusAsSpace: false)
-            else { return part }
-            return decoded[...]
+    /// Writes the non-empty `/`-separated segments into `buffer` and returns their count;
+    /// percent-decoded when the path has escapes (a segment with an invalid escape is kept as it came).
+    static func fillSegments(
+        _ buffer: UnsafeMutableBufferPointer<ArraySlice<UInt8>>, from rawPath: [UInt8], decoding: Bool
+    ) -> Int {
+        var count = 0
+        var start = rawPath.startIndex
+        while start < rawPath.endIndex {
+            let end = rawPath[start...].firstIndex(of: UInt8(ascii: "/")) ?? rawPath.endIndex
+            if end > start {
+                var segment = rawPath[start..<end]
+                if decoding, segment.contains(UInt8(ascii: "%")),
+                    let decoded = PercentDecoding.decodeBytes(segment, plusAsSpace: false)
+                {
+                    segment = decoded[...]
+                }
+                (buffer.baseAddress! + count).initialize(to: segment)
+                count += 1
+            }
+            start = end + 1
         }
+        return count
     }
 }

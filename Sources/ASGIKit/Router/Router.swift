@@ -9,7 +9,7 @@ import Synchronization
 /// router.get("/") { _ in .text("Hello, ASGI!") }
 /// router.get("/users/:id") { request in .text(try request.pathParameters.require("id")) }
 /// router.post("/echo") { request in .stream(request.bodyStream) }
-/// router.get("/report", blocking: { _ in .text(slowReport()) })   // on the thread pool
+/// router.blocking.get("/report") { _ in .text(slowReport()) }   // on the thread pool
 /// router.group("/api") { api in api.get("/status") { _ in try .json(["ok": true]) } }
 /// router.use(AccessLog.middleware())
 /// try server.run(RequestID.middleware(router.application))
@@ -20,13 +20,9 @@ import Synchronization
 /// with another method 405 with `allow`; GET routes also answer HEAD.
 public final class Router: Sendable, RouteBuilder {
     struct Definition: Sendable {
-        enum Kind: Sendable {
-            case async(Handler)
-            case blocking(BlockingHandler)
-        }
         let method: String
         let path: String
-        let kind: Kind
+        let kind: RouteHandler
         let group: Int
     }
 
@@ -53,12 +49,8 @@ public final class Router: Sendable, RouteBuilder {
 
     // MARK: - RouteBuilder
 
-    public func on(_ method: String, _ path: String, _ handler: @escaping Handler) {
-        add(Definition(method: method, path: path, kind: .async(handler), group: 0))
-    }
-
-    public func on(_ method: String, _ path: String, blocking handler: @escaping BlockingHandler) {
-        add(Definition(method: method, path: path, kind: .blocking(handler), group: 0))
+    public func add(_ method: String, _ path: String, _ handler: RouteHandler) {
+        add(Definition(method: method, path: path, kind: handler, group: 0))
     }
 
     /// Adds middleware around every route of the router (registered before or after this call)

@@ -11,7 +11,7 @@ public import Logging
 public struct RouterConfiguration: Sendable {
     /// The limit of ``Request/body(maxBytes:)`` when the handler passes none (413 past it). 1 MiB.
     public var maxBodyBytes: Int = 1 << 20
-    /// Threads of the pool that runs `blocking:` handlers (started on first use). Requests beyond
+    /// Threads of the pool that runs `router.blocking` handlers (started on first use). Requests beyond
     /// that wait in a FIFO queue; the loop never waits for them.
     public var blockingThreads: Int = 4
     /// Where unhandled handler errors (answered 500) are logged.

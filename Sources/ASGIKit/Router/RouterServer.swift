@@ -20,7 +20,7 @@ final class RouterServer: Sendable {
         blockingPool = pool
 
         let root = RouteNode()
-        var staticPaths: [ArraySlice<UInt8>: RouteNode] = [:]
+        var staticPaths: [PathKey: RouteNode] = [:]
         for definition in state.definitions {
             let pattern = RoutePattern(definition.path)
             let handler: Handler
@@ -39,7 +39,7 @@ final class RouterServer: Sendable {
                 method: definition.method, pattern: pattern.description,
                 parameterNames: pattern.parameterNames,
                 handler: MiddlewareChain.compose(middlewares, handler)))
-            if let path = pattern.staticPath { staticPaths[path[...]] = node }
+            if let path = pattern.staticPath { staticPaths[PathKey(path)] = node }
         }
         table = RouteTable(root: root, staticPaths: staticPaths)
         rootMiddlewares = state.groups[0].middlewares

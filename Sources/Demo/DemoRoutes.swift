@@ -1,0 +1,73 @@
+import ASGIKit
+import Glibc
+import UVLoop
+
+/// The demo application's routes (DESIGN.md's table) without the Redis ones: main.swift adds
+/// `/get`, `/set` and `/readyz` to the returned router before taking its `application`.
+func makeDemoRouter(configuration: RouterConfiguration = RouterConfiguration()) -> Router {
+    let router = Router(configuration: configuration)
+
+    router.get("/") { _ in .text("Hello, ASGI!") }
+
+    router.get("/echo") { request in
+        .text("You said: \(try request.query["message"] ?? "")")
+    }
+
+    // Streams the body back chunk by chunk as it arrives: any size, nothing buffered.
+    router.post("/echo") { request in
+        .stream(request.bodyStream, contentType: request.headers["content-type"] ?? "application/octet-stream")
+    }
+
+    router.get("/json") { _ in try .json(Greeting(message: "Hello, JSON!")) }
+
+    router.get("/stream") { request in
+        let count = try request.query.get("n", as: Int.self) ?? 10
+        guard (0...DemoLines.maxCount).contains(count) else {
+            throw HTTPError(400, "n must be between 0 and \(DemoLines.maxCount)")
+        }
+        return .stream(DemoLines(count: count), contentType: "text/plain; charset=utf-8")
+    }
+
+    // Waits 1 s on a loop timer: the loop serves other requests meanwhile.
+    router.get("/slow") { _ in
+        if let loop = EventLoop.current {
+            await loop.sleep(milliseconds: 1000)
+        } else {
+            try await Task.sleep(for: .seconds(1))
+        }
+        return .text("Slept 1 s without blocking the loop")
+    }
+
+    // A WSGI-style handler that blocks its thread for 1 s: it runs on the router's pool.
+    router.blocking.get("/blocking") { _ in
+        sleep(1)
+        return .text("Slept 1 s on the blocking pool")
+    }
+
+    router.get("/healthz") { _ in .text("ok") }
+    return router
+}
+
+private struct Greeting: Encodable, Sendable {
+    let message: String
+}
+
+/// `line 1\n` … `line N\n`, one chunk per line, each made when the response asks for it.
+struct DemoLines: AsyncSequence, Sendable {
+    static let maxCount = 10_000
+    typealias Element = [UInt8]
+    let count: Int
+
+    func makeAsyncIterator() -> Iterator { Iterator(count: count) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let count: Int
+        var produced = 0
+
+        mutating func next() async -> [UInt8]? {
+            guard produced < count else { return nil }
+            produced += 1
+            return Array("line \(produced)\n".utf8)
+        }
+    }
+}
