@@ -10,7 +10,8 @@ final class HTTPParserSettings: @unchecked Sendable {
     let pointer: UnsafePointer<http_parser_settings>
 
     private init() {
-        // Process-global in http-parser; our own scanner enforces ParserLimits.maxHeadSize.
+        // Process-global in http-parser; our own scanner enforces ParserLimits.maxHeadSize (and
+        // http-parser only sees the request line and the framing fields of a head).
         http_parser_set_max_header_size(1 << 20)
         let settings = UnsafeMutablePointer<http_parser_settings>.allocate(capacity: 1)
         http_parser_settings_init(settings)

@@ -5,8 +5,10 @@ import CHTTPParser
 ///
 /// The head is checked by a strict scanner (`HeadScanner`) before http-parser reads it, so that
 /// what the lenient Debian build of http-parser would accept (obs-fold, bare LF, whitespace before
-/// a colon, ...) is refused with 400. http-parser then parses the method, Content-Length,
-/// Connection and Upgrade of the validated head; the body is framed by `BodyDecoder`.
+/// a colon, ...) is refused with 400. http-parser then parses, once per head, the request line and
+/// the framing fields the scanner forwards (Content-Length, Transfer-Encoding, Connection,
+/// Proxy-Connection, Upgrade; see `HeadScanner.finishField`) for the method, version, length,
+/// keep-alive and upgrade verdicts; the body is framed by `BodyDecoder`.
 ///
 /// The parser stops after each message so that pipelined requests are answered in order:
 ///

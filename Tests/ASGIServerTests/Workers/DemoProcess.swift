@@ -15,8 +15,8 @@ final class DemoProcess: @unchecked Sendable {
     private let lines = LineStore()
     private let pipe = Pipe()
 
-    init(_ arguments: [String], environment extra: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: DemoProcess.binary)
+    init(_ arguments: [String], environment extra: [String: String] = [:], binary: String = DemoProcess.binary) throws {
+        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFTASGI_DEMO_TEST_ROUTES"] = "1"

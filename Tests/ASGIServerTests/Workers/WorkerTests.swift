@@ -169,3 +169,31 @@ import Testing
         #expect(demo.log.contains { $0.contains("port") })
     }
 }
+
+/// `--reload`: a new executable in place of the old one restarts the workers (development).
+@Suite(.serialized) struct ReloadTests {
+    @Test func replacingTheExecutableReloadsTheWorkers() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftasgi-reload-\(getpid())")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let copy = directory.appendingPathComponent("asgi-demo")
+        try FileManager.default.copyItem(atPath: DemoProcess.binary, toPath: copy.path)
+        let demo = try DemoProcess(
+            ["--reload", "--port", "0", "--no-access-log", "--redis-url", "redis://127.0.0.1:1"], binary: copy.path)
+        let port = try await demo.waitForPort()
+        try await demo.waitForLog("SwiftASGI running", count: 1)
+        let before = fetch(port: port, "/__test/pid")?.text
+        // What `swift build` does to the product: a new file under the same name.
+        let staged = directory.appendingPathComponent("asgi-demo.new")
+        try FileManager.default.copyItem(atPath: DemoProcess.binary, toPath: staged.path)
+        _ = rename(staged.path, copy.path)
+        try await demo.waitForLog("Change detected: reloading workers")
+        try await demo.waitForLog("SwiftASGI running", count: 2)
+        try await demo.waitForLog("stopped (exit status 0)")
+        let after = fetch(port: port, "/__test/pid")?.text
+        #expect(before != nil && after != nil && before != after)
+        demo.signal(SIGTERM)
+        #expect(try await demo.waitForExit() == 0)
+    }
+}
