@@ -4,7 +4,7 @@ import Glibc
 
 enum Driver {
     static func main(_ arguments: [String]) -> Int32 {
-        let options: Options
+        var options: Options
         do {
             switch try Options.parse(arguments) {
             case .help:
@@ -30,6 +30,7 @@ enum Driver {
             return 2
         }
 
+        options.allCPUs = Host.allowedCPUList() ?? "0-\(Host.onlineCPUs - 1)"
         let fileLimit = Host.raiseFileLimit()
         if fileLimit < UInt(options.idleConnections + 1000) && options.scenarios.contains(.idle) {
             print("WARNING: open-files limit \(fileLimit) is low for \(options.idleConnections) idle connections")
@@ -64,7 +65,7 @@ enum Driver {
         IdleScenario(options: options, launcher: launcher, store: store).run()
 
         ChildRegistry.shared.parkIfStopping()
-        let rows = Summary.rows(store, order: options.scenarios)
+        let rows = Summary.rows(store, order: options.scenarios, sharedCPUs: Host.count(cpuList: options.allCPUs))
         let idle = Summary.idle(store, connections: options.idleConnections)
         let targets = Summary.targets(rows)
         Report.printTables(rows: rows, idle: idle, targets: targets, failures: store.failures, connections: options.idleConnections)
@@ -118,7 +119,7 @@ enum Driver {
             settings: Settings(rounds: options.rounds, duration: options.duration, warmup: options.warmup,
                                connections: options.connections, pipelineDepth: options.pipelineDepth,
                                idleConnections: options.idleConnections, serverCPU: options.serverCPU,
-                               clientCPU: options.clientCPU, scenarios: options.scenarios),
+                               clientCPU: options.clientCPU, sharedCPUs: options.allCPUs, scenarios: options.scenarios),
             commands: store.commands, runDir: options.runDir, rounds: store.roundNotes)
     }
 }

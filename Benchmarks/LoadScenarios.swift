@@ -40,6 +40,7 @@ struct LoadScenarios {
         case .json: return [.demo]
         case .plaintextRaw: return [.demoRaw]
         case .redisGet: return [.demoRedis]
+        case .workers: return [.demo, .demoWorkers1, .demoWorkers2]
         case .idle: return []
         }
     }
@@ -92,7 +93,7 @@ struct LoadScenarios {
             print("--- warm-up (\(options.warmup) per server)")
             for role in ServerRole.allCases {
                 guard let server = servers[role], let job = jobs.first(where: { $0.role == role }) else { continue }
-                let argv = WrkRunner.command(wrk: wrk, cpu: options.clientCPU, connections: options.connections,
+                let argv = WrkRunner.command(wrk: wrk, cpus: clientCPUList(role), connections: options.connections,
                                              duration: options.warmup, url: server.url + job.path, latency: false)
                 _ = try? WrkRunner.run(argv, serverRoot: server.pid, extraRoot: nil,
                                        rawPath: "\(options.runDir)/raw/warmup-\(role.rawValue).txt")
@@ -114,13 +115,19 @@ struct LoadScenarios {
         }
     }
 
+    /// wrk's taskset list: the client CPU, or every CPU when the server is not pinned either.
+    private func clientCPUList(_ role: ServerRole) -> String {
+        role.pinned ? String(options.clientCPU) : options.allCPUs
+    }
+
     /// Scenario-specific answer checks before any load (the readiness probe already did GET / or SET).
     private func check(_ job: LoadJob, _ server: RunningServer) -> Bool {
         let expected: String
         switch job.scenario {
         case .json: expected = #"{"message":"Hello, JSON!"}"#
         case .redisGet: expected = "docker"
-        case .plaintext, .pipelined, .plaintextRaw: expected = "Hello, World!"
+        case .plaintext, .pipelined, .plaintextRaw, .workers:
+            expected = job.role == .nginx ? "Hello, World!" : "Hello, ASGI!"  // the demo's GET / (DemoRoutes, RawApp)
         case .idle: return true
         }
         switch HTTPClient.get(port: server.port, path: job.path) {
@@ -146,7 +153,7 @@ struct LoadScenarios {
             return run
         }
         let argv = WrkRunner.command(
-            wrk: wrk, cpu: options.clientCPU, connections: options.connections, duration: options.duration,
+            wrk: wrk, cpus: clientCPUList(job.role), connections: options.connections, duration: options.duration,
             url: server.url + job.path, script: job.pipelined ? pipelineScript : nil,
             depth: job.pipelined ? options.pipelineDepth : nil)
         run.command = argv.joined(separator: " ")
@@ -166,6 +173,8 @@ struct LoadScenarios {
         run.serverCPUPct = rounded(measured.serverCPUPct, 1)
         run.wrkCPUPct = rounded(measured.wrkCPUPct, 1)
         run.redisCPUPct = measured.extraCPUPct.map { rounded($0, 1) }
+        run.serverRSSKB = measured.serverRSSKB
+        run.serverProcesses = measured.serverProcesses
         if let rps = output.rps, rps > 0 {
             let depth = job.pipelined ? options.pipelineDepth : 1
             run.littleMs = rounded(Double(options.connections * depth) / rps * 1000, 3)

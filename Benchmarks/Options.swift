@@ -8,6 +8,7 @@ enum Scenario: String, CaseIterable, Codable, Sendable {
     case json
     case plaintextRaw = "plaintext-raw"
     case redisGet = "redis-get"
+    case workers
     case idle
 
     /// Scenarios measured with wrk (everything but the idle-memory one).
@@ -33,6 +34,9 @@ struct Options: Sendable {
     var runDir = "/tmp/swiftasgi-bench-run"
     var useNginx = true
     var quick = false
+    /// The CPUs this run may use, as taskset reads them ("0-1"), recorded before the driver pins
+    /// itself: unpinned children (the workers-2 server and its wrk) get this list back.
+    var allCPUs = "0"
 
     enum Parsed {
         case run(Options)
@@ -47,7 +51,7 @@ struct Options: Sendable {
 
         options:
           --server-binary PATH   asgi-demo binary (default .build/release/asgi-demo, from the package root)
-          --scenarios LIST       comma-separated, default plaintext,pipelined,json,plaintext-raw,redis-get,idle
+          --scenarios LIST       comma-separated, default plaintext,pipelined,json,plaintext-raw,redis-get,workers,idle
           --rounds N             rounds, servers interleaved in each; medians over rounds (default 3)
           --duration D           wrk duration per run, e.g. 8s (default 8s)
           --warmup D             wrk warm-up per server before the rounds, 0 = none (default 2s)
@@ -61,6 +65,14 @@ struct Options: Sendable {
           --no-nginx             do not measure nginx even if it is installed
           --quick                smoke test: 1 round, 3s runs, 1s warm-up (explicit options still win)
           -h, --help             this text
+
+        scenarios: plaintext (GET /), pipelined (GET / × depth per write), json (GET /json), plaintext-raw
+        (--raw-app), redis-get (GET /get via redis-server on the client CPU), idle (RSS per idle connection),
+        workers (GET /, the --workers sweep): single (no --workers, on the server CPU, wrk on the client CPU),
+        workers-1 (--workers 1: supervisor + 1 worker, whole tree on the server CPU, wrk on the client CPU)
+        and workers-2 (--workers 2, neither server nor wrk pinned: they share every CPU, so on 2 cores this
+        is not a scaling measurement); ratios workers-1/single (supervisor cost, ≈ 1.0) and workers-2/single.
+        Server CPU and RSS are summed over the process tree.
 
         exit status: 0 all scenarios measured, 1 some scenario failed, 2 usage or setup error.
         """

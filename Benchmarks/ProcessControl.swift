@@ -137,17 +137,31 @@ enum Children {
     static func exitedCleanly(_ status: Int32) -> Bool { status & 0x7f == 0 && (status >> 8) & 0xff == 0 }
 
     /// TERM to the process and its descendants, up to 5 s grace, then KILL; reaps the child and
-    /// returns its wait status (nil if it was not our child any more).
+    /// returns its wait status (nil if it was not our child any more). The tree is scanned again
+    /// during the grace period, so a worker a supervisor starts meanwhile (replacing one that got
+    /// TERM before the supervisor did) is stopped too, and anything left in the child's process
+    /// group (start() makes one per child) is killed before the child is reaped.
     @discardableResult
     static func terminate(_ root: pid_t) -> Int32? {
-        let tree = ProcFS.treePids(root)
+        var tree = ProcFS.treePids(root)
         for pid in tree { kill(pid, SIGTERM) }
+        func rescan() {
+            for pid in ProcFS.treePids(root) where !tree.contains(pid) {
+                tree.append(pid)
+                kill(pid, SIGTERM)
+            }
+        }
         var waited = 0
         while waited < 50 && tree.contains(where: ProcFS.isRunning) {
             usleep(100_000)
             waited += 1
+            rescan()
         }
+        rescan()
         for pid in tree where ProcFS.isRunning(pid) { kill(pid, SIGKILL) }
+        // Only while `root` is still our unreaped child: its process-group id cannot have been reused.
+        var info = siginfo_t()
+        if waitid(P_PID, id_t(root), &info, WEXITED | WNOHANG | WNOWAIT) == 0 { kill(-root, SIGKILL) }
         var status: Int32 = 0
         var reaped = waitpid(root, &status, 0)
         while reaped == -1 && errno == EINTR { reaped = waitpid(root, &status, 0) }
@@ -183,6 +197,23 @@ enum Host {
     }
 
     static var onlineCPUs: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    /// The CPUs this process may run on, as taskset -c takes them ("0-1"); call before pinSelf.
+    static func allowedCPUList() -> String? {
+        for line in (ProcFS.read("/proc/self/status") ?? "").split(separator: "\n") where line.hasPrefix("Cpus_allowed_list:") {
+            let list = line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces)
+            return list.isEmpty ? nil : list
+        }
+        return nil
+    }
+
+    /// Number of CPUs in a list like "0-3,6".
+    static func count(cpuList: String) -> Int {
+        cpuList.split(separator: ",").reduce(0) { sum, item in
+            let bounds = item.split(separator: "-").compactMap { Int($0) }
+            return sum + (bounds.count == 2 ? max(bounds[1] - bounds[0] + 1, 0) : bounds.count == 1 ? 1 : 0)
+        }
+    }
 
     /// An executable named `name` in PATH or in the sbin folders.
     static func which(_ name: String) -> String? {

@@ -29,13 +29,16 @@ enum Report {
     static func short(_ text: String) -> String { text.count > 100 ? text.prefix(99) + "…" : text }
 
     static func runLine(_ run: LoadRun) -> String {
-        let head = "  \(pad(run.server.rawValue, 16, left: true)) \(pad(run.scenario.rawValue, 14, left: true)) r\(run.round)"
+        let head = "  \(pad(run.server.label(in: run.scenario), 16, left: true)) \(pad(run.scenario.rawValue, 14, left: true)) r\(run.round)"
         guard let wrk = run.wrk, run.ok else { return "\(head)  FAILED: \(run.error ?? "?")" }
         var line = "\(head) \(pad(grouped(wrk.rps), 10)) req/s  p50 \(fixed(wrk.p50Ms)) ms  p99 \(fixed(wrk.p99Ms)) ms"
             + "  Little \(fixed(run.littleMs)) ms  srv \(fixed(run.serverCPUPct, 0))%  wrk \(fixed(run.wrkCPUPct, 0))%"
         if let redis = run.redisCPUPct { line += "  redis \(fixed(redis, 0))%" }
         if let traffic = run.redis {
             line += "  redis cmds \(traffic.commands), cmds/read \(fixed(traffic.commandsPerRead, 2))"
+        }
+        if run.scenario == .workers, let rss = run.serverRSSKB, let count = run.serverProcesses {
+            line += "  tree RSS \(grouped(Double(rss))) kB in \(count) process(es)"
         }
         if wrk.socketErrors > 0 { line += "  socket errors \(wrk.socketErrors)" }
         return line
@@ -54,7 +57,7 @@ enum Report {
                   pad("p99 ms", 7), pad("avg ms", 7), pad("Little ms", 9), pad("srv CPU%", 8), pad("wrk CPU%", 8),
                   pad("bound", 6), pad("rps ×", 6), pad("p99 ×", 7), "  vs / rounds (req/s)")
             for row in rows {
-                var line = [pad(row.server.rawValue, 16, left: true), pad(row.scenario.rawValue, 14, left: true)]
+                var line = [pad(row.label, 16, left: true), pad(row.scenario.rawValue, 14, left: true)]
                 if row.failed {
                     line.append("FAILED: \(short(row.errors.first ?? "no successful round"))")
                     print(line.joined(separator: " "))
@@ -67,12 +70,20 @@ enum Report {
                          pad(row.bottleneck ?? "-", 6), pad(row.rpsRatio.map { fixed($0, 2) } ?? "-", 6), pad(p99Ratio, 7)]
                 var tail = "  " + (row.comparedWith.map { "vs \($0); " } ?? "") + row.rpsAll.map { grouped($0) }.joined(separator: ", ")
                 if let redis = row.redisCPUPctMedian { tail += "  redis CPU \(fixed(redis, 0))%" }
+                if row.scenario == .workers, let rss = row.serverRSSKBMedian, let count = row.serverProcesses {
+                    tail += "  tree RSS \(grouped(rss)) kB, \(count) proc"
+                }
                 if row.roundsOK < row.roundsTotal { tail += "  (\(row.roundsTotal - row.roundsOK) round(s) failed)" }
                 print(line.joined(separator: " ") + tail)
             }
             print("  Little ms = connections × requests per write ÷ req/s; p99 × with L = Little-ms ratio (pipelined: wrk latency invalid).")
             print("  bound: who was at ≥ 90 % CPU (client = wrk, plus redis-server on the same CPU); '-' = neither:")
             print("  a server waiting on something (e.g. Redis round trips) or other load on this machine (see loadavg in the JSON).")
+            if rows.contains(where: { $0.scenario == .workers }) {
+                print("  workers: single = no --workers, workers-N = --workers N (supervisor + N workers on one listening socket);")
+                print("  single and workers-1 on the server CPU with wrk on the client CPU; workers-2 and its wrk unpinned, sharing")
+                print("  every CPU (bound 'cores' = together ≥ 90 % of them): NOT a scaling measurement. CPU and RSS: whole process tree.")
+            }
         }
         if let traffic = rows.first(where: { $0.scenario == .redisGet && !$0.failed })?.redis {
             print("  redis traffic (all rounds): \(traffic.commands) commands in \(traffic.reads.map(String.init) ?? "?") reads"

@@ -53,6 +53,9 @@ struct LoadRun: Codable, Sendable {
     var serverCPUPct: Double?
     var wrkCPUPct: Double?
     var redisCPUPct: Double?
+    /// Summed over the server's process tree (supervisor + workers) right after the run.
+    var serverRSSKB: Int?
+    var serverProcesses: Int?
     var redis: RedisTraffic?
     var rawOutput: String?
 }

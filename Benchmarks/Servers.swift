@@ -6,10 +6,30 @@ enum ServerRole: String, Codable, Sendable, CaseIterable {
     case demo = "asgi-demo"
     case demoRaw = "asgi-demo-raw"
     case demoRedis = "asgi-demo-redis"
+    case demoWorkers1 = "asgi-demo-workers-1"
+    case demoWorkers2 = "asgi-demo-workers-2"
     case nginx
 
     /// The path its readiness probe asks for (the redis demo's probe is the one `SET`).
     var probePath: String { self == .demoRedis ? "/set?key=name&value=docker" : "/" }
+
+    /// `--workers N` of the demo, nil for a plain single-process server.
+    var workers: Int? {
+        switch self {
+        case .demoWorkers1: 1
+        case .demoWorkers2: 2
+        default: nil
+        }
+    }
+
+    /// Pinned to the server CPU (and wrk to the client CPU); false: server and wrk share every CPU.
+    var pinned: Bool { self != .demoWorkers2 }
+
+    /// Name in tables: the workers sweep calls its rows single / workers-1 / workers-2.
+    func label(in scenario: Scenario) -> String {
+        guard scenario == .workers else { return rawValue }
+        return workers.map { "workers-\($0)" } ?? "single"
+    }
 }
 
 struct RunningServer {
@@ -94,6 +114,7 @@ struct ServerLauncher {
         let demo = [demoBinary, "--host", "127.0.0.1", "--port", String(port), "--no-access-log"]
         switch role {
         case .demo: return demo
+        case .demoWorkers1, .demoWorkers2: return demo + ["--workers", String(role.workers!)]
         case .demoRaw: return demo + ["--raw-app"]
         case .demoRedis:
             guard let redisURL else { throw BenchError("no redis-server running") }
@@ -105,8 +126,15 @@ struct ServerLauncher {
         }
     }
 
-    /// Starts `role` pinned to the server CPU, waits (≤ 10 s) until it listens, then checks that
-    /// its probe path answers 200. Failures stop the process and say why, with the log's tail.
+    /// The taskset CPU list for `role`: the server CPU, or every CPU of the run when not pinned.
+    func serverCPUList(_ role: ServerRole) -> String {
+        role.pinned ? String(options.serverCPU) : options.allCPUs
+    }
+
+    /// Starts `role` under taskset (the server CPU; children such as `--workers` processes inherit
+    /// the affinity), waits (≤ 10 s) until it listens and, with `--workers N`, until the supervisor
+    /// has N children, then checks that its probe path answers 200. Failures stop the process tree
+    /// and say why, with the log's tail.
     func start(_ role: ServerRole, tag: String) -> Result<RunningServer, BenchError> {
         let logPath = "\(runDir)/\(role.rawValue)-\(tag).log"
         try? FileManager.default.removeItem(atPath: logPath)
@@ -115,7 +143,7 @@ struct ServerLauncher {
         let pid: pid_t
         do {
             port = try TCP.freePort()
-            argv = ["taskset", "-c", String(options.serverCPU)] + (try command(for: role, port: port))
+            argv = ["taskset", "-c", serverCPUList(role)] + (try command(for: role, port: port))
             print("--- start \(role.rawValue): \(argv.joined(separator: " "))")
             pid = try Children.start(argv, output: logPath)
         } catch {
@@ -123,6 +151,9 @@ struct ServerLauncher {
         }
         let server = RunningServer(role: role, pid: pid, port: port, command: argv, logPath: logPath)
         if let error = TCP.waitUntilListening(port: port, pid: pid) {
+            return .failure(fail(server, "\(error)"))
+        }
+        if let workers = role.workers, let error = Self.waitForWorkers(pid: pid, count: workers) {
             return .failure(fail(server, "\(error)"))
         }
         switch HTTPClient.get(port: port, path: role.probePath) {
@@ -140,6 +171,20 @@ struct ServerLauncher {
         let status = stop(server)
         let how = exited ? status.map { " (\(Children.describe(status: $0)))" } ?? "" : ""
         return BenchError("\(server.role.rawValue) \(reason)\(how)\(Self.logTail(server.logPath))")
+    }
+
+    /// The supervisor creates the listening socket before its workers run, so a connection can be
+    /// accepted by the kernel before any worker serves: wait until it has `count` children.
+    static func waitForWorkers(pid: pid_t, count: Int, timeout: Double = 10) -> BenchError? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var found = 0
+        while Date() < deadline {
+            guard ProcFS.isRunning(pid) else { return BenchError("supervisor exited while starting its workers") }
+            found = ProcFS.treePids(pid).count - 1
+            if found >= count { return nil }
+            usleep(50_000)
+        }
+        return BenchError("supervisor has \(found) of \(count) worker processes after \(Int(timeout)) s")
     }
 
     @discardableResult

@@ -4,6 +4,8 @@ import Foundation
 struct SummaryRow: Codable {
     var server: ServerRole
     var scenario: Scenario
+    /// Name in the tables (single / workers-1 / workers-2 in the workers sweep, else the server).
+    var label: String
     var roundsOK = 0
     var roundsTotal = 0
     var failed = false
@@ -17,7 +19,11 @@ struct SummaryRow: Codable {
     var serverCPUPctMedian: Double?
     var wrkCPUPctMedian: Double?
     var redisCPUPctMedian: Double?
-    /// "server", "client" (wrk, plus redis-server sharing its CPU), "both" or nil: who was at ~100 %.
+    /// Server process tree (supervisor + workers): RSS after each run, and its number of processes.
+    var serverRSSKBMedian: Double?
+    var serverProcesses: Int?
+    /// "server", "client" (wrk, plus redis-server sharing its CPU), "both" or nil: who was at ~100 %;
+    /// "cores" when server and wrk share every CPU and together use ≥ 90 % of them.
     var bottleneck: String?
     var comparedWith: String?
     var rpsRatio: Double?
@@ -59,6 +65,8 @@ struct Settings: Codable {
     var idleConnections: Int
     var serverCPU: Int
     var clientCPU: Int
+    /// CPUs an unpinned server and its wrk share (the workers-2 row).
+    var sharedCPUs: String
     var scenarios: [Scenario]
 }
 
@@ -86,24 +94,28 @@ struct Document: Codable {
 }
 
 enum Summary {
+    /// "Same req/s within noise": quick runs on a shared 2-core machine move a few percent.
+    static let workersOneTarget = 0.95
     static let uvicornRedisAnchor = "anchor uvicorn-redis ≈ 13,926 req/s (baseline 2026-11-22)"
 
-    static func rows(_ store: ResultStore, order: [Scenario]) -> [SummaryRow] {
+    /// `sharedCPUs`: how many CPUs an unpinned server and its wrk share (for the bound column).
+    static func rows(_ store: ResultStore, order: [Scenario], sharedCPUs: Int) -> [SummaryRow] {
         var rows: [SummaryRow] = []
         for scenario in order where scenario.isLoad {
             for role in ServerRole.allCases {
                 let runs = store.loadRuns.filter { $0.server == role && $0.scenario == scenario }
                 let failures = store.failures.filter { $0.server == role && $0.scenario == scenario }
                 guard !runs.isEmpty || !failures.isEmpty else { continue }
-                rows.append(row(role, scenario, runs: runs, failures: failures))
+                rows.append(row(role, scenario, runs: runs, failures: failures, sharedCPUs: sharedCPUs))
             }
         }
         addRatios(&rows)
         return rows
     }
 
-    private static func row(_ role: ServerRole, _ scenario: Scenario, runs: [LoadRun], failures: [Failure]) -> SummaryRow {
-        var row = SummaryRow(server: role, scenario: scenario)
+    private static func row(_ role: ServerRole, _ scenario: Scenario, runs: [LoadRun], failures: [Failure],
+                            sharedCPUs: Int) -> SummaryRow {
+        var row = SummaryRow(server: role, scenario: scenario, label: role.label(in: scenario))
         let ok = runs.filter(\.ok)
         row.roundsTotal = runs.count
         row.roundsOK = ok.count
@@ -120,6 +132,8 @@ enum Summary {
         row.serverCPUPctMedian = m(ok.map(\.serverCPUPct), 1)
         row.wrkCPUPctMedian = m(ok.map(\.wrkCPUPct), 1)
         row.redisCPUPctMedian = m(ok.map(\.redisCPUPct), 1)
+        row.serverRSSKBMedian = m(ok.map { $0.serverRSSKB.map(Double.init) }, 0)
+        row.serverProcesses = ok.compactMap(\.serverProcesses).max()
         let traffic = ok.compactMap(\.redis)
         if !traffic.isEmpty {
             func total(_ key: KeyPath<RedisTraffic, Int?>) -> Int? {
@@ -129,6 +143,11 @@ enum Summary {
                                      netInputBytes: total(\.netInputBytes), httpRequests: total(\.httpRequests))
         }
         let client = (row.wrkCPUPctMedian ?? 0) + (row.redisCPUPctMedian ?? 0)
+        if !role.pinned {
+            let total = (row.serverCPUPctMedian ?? 0) + client
+            row.bottleneck = total >= 90 * Double(max(sharedCPUs, 1)) ? "cores" : client >= 90 ? "client" : nil
+            return row
+        }
         switch ((row.serverCPUPctMedian ?? 0) >= 90, client >= 90) {
         case (true, true): row.bottleneck = "both"
         case (true, false): row.bottleneck = "server"
@@ -153,10 +172,11 @@ enum Summary {
             case (.demoRaw, .plaintextRaw): basis = (.nginx, .plaintext)
             case (.demo, .json): basis = (.demoRaw, .plaintextRaw)
             case (.demoRedis, .redisGet): basis = (.demo, .plaintext)
+            case (.demoWorkers1, .workers), (.demoWorkers2, .workers): basis = (.demo, .workers)
             default: basis = nil
             }
             guard let basis, let other = find(basis.0, basis.1) else { continue }
-            rows[index].comparedWith = "\(basis.0.rawValue) \(basis.1.rawValue)"
+            rows[index].comparedWith = basis.1 == .workers ? basis.0.label(in: .workers) : "\(basis.0.rawValue) \(basis.1.rawValue)"
             rows[index].rpsRatio = ratio(row.rpsMedian, other.rpsMedian)
             rows[index].p99Ratio = ratio(row.p99MsMedian, other.p99MsMedian)
             rows[index].littleRatio = ratio(row.littleMsMedian, other.littleMsMedian)
@@ -188,6 +208,14 @@ enum Summary {
                  note: "nginx plaintext is wrk-bound: its number is a floor"),
             make("vs nginx pipelined", "asgi-demo pipelined / nginx pipelined",
                  ratio(rps(.demo, .pipelined), rps(.nginx, .pipelined)), target: nil),
+        ]
+        out += [
+            make("supervisor overhead", "workers-1 / single (workers GET /, both pinned to the server CPU)",
+                 ratio(rps(.demoWorkers1, .workers), rps(.demo, .workers)), target: workersOneTarget,
+                 note: "≈ 1.0 within noise: the supervisor is not on the request path"),
+            make("workers-2", "workers-2 / single (workers GET /)",
+                 ratio(rps(.demoWorkers2, .workers), rps(.demo, .workers)), target: nil,
+                 note: "workers-2 and wrk share all CPUs, single has a CPU to itself: not a scaling measurement"),
         ]
         out.removeAll { $0.value == nil }
         return out

@@ -83,14 +83,18 @@ struct WrkMeasurement {
     var serverCPUPct: Double
     var wrkCPUPct: Double
     var extraCPUPct: Double?
+    /// RSS summed over the server's process tree right after the run, and the tree's size.
+    var serverRSSKB: Int
+    var serverProcesses: Int
     var text: String
 }
 
 enum WrkRunner {
-    /// taskset -c CPU wrk -t1 -cN -dD --latency [-s script] URL [-- depth]
-    static func command(wrk: String, cpu: Int, connections: Int, duration: String, url: String,
+    /// taskset -c CPUS wrk -t1 -cN -dD --latency [-s script] URL [-- depth]; CPUS is one CPU, or
+    /// every CPU of the run for an unpinned client (taskset still needed: the driver is pinned).
+    static func command(wrk: String, cpus: String, connections: Int, duration: String, url: String,
                         script: String? = nil, depth: Int? = nil, latency: Bool = true) -> [String] {
-        var argv = ["taskset", "-c", String(cpu), wrk, "-t1", "-c\(connections)", "-d\(duration)"]
+        var argv = ["taskset", "-c", cpus, wrk, "-t1", "-c\(connections)", "-d\(duration)"]
         if latency { argv.append("--latency") }
         if let script { argv += ["-s", script] }
         argv.append(url)
@@ -113,11 +117,13 @@ enum WrkRunner {
         let serverSeconds = Double(ProcFS.cpuTicks(serverPids) - serverBefore) / ProcFS.clockTicksPerSecond
         let extraSeconds = Double(ProcFS.cpuTicks(extraPids) - extraBefore) / ProcFS.clockTicksPerSecond
         let wrkSeconds = seconds(usage.ru_utime) + seconds(usage.ru_stime)
+        let treeAfter = ProcFS.treePids(serverRoot)
         let text = (try? String(contentsOfFile: rawPath, encoding: .utf8)) ?? ""
         return WrkMeasurement(
             output: WrkParser.parse(text), status: status, wallSeconds: wall,
             serverCPUPct: 100 * serverSeconds / wall, wrkCPUPct: 100 * wrkSeconds / wall,
-            extraCPUPct: extraRoot == nil ? nil : 100 * extraSeconds / wall, text: text)
+            extraCPUPct: extraRoot == nil ? nil : 100 * extraSeconds / wall,
+            serverRSSKB: treeAfter.reduce(0) { $0 + ProcFS.rssKB($1) }, serverProcesses: treeAfter.count, text: text)
     }
 
     static func seconds(_ tv: timeval) -> Double { Double(tv.tv_sec) + Double(tv.tv_usec) / 1_000_000 }

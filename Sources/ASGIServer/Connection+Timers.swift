@@ -1,20 +1,15 @@
 import HTTP1
 import UVLoop
 
-extension Connection {
+extension Connection: TimerTarget {
     /// One timer per connection, re-armed as the connection changes state: header timeout from
     /// connect (and from the first byte after a keep-alive pause), keep-alive timeout while idle,
     /// linger while closing. No timer runs while the application handles a request.
     func armTimer(_ kind: TimerKind, after seconds: Double) {
         timerKind = kind
         let milliseconds = UInt64(max(seconds, 0) * 1000)
-        if let timer {
-            timer.restart(after: milliseconds)
-        } else {
-            let timer = LoopTimer(loop: core.loop)
-            timer.start(after: milliseconds) { [unowned self] in self.timerFired() }
-            self.timer = timer
-        }
+        if timer == nil { timer = TimerHandle(loop: core.loop, target: self) }
+        timer?.start(after: milliseconds)
     }
 
     func cancelTimer() {
@@ -22,7 +17,7 @@ extension Connection {
         timer?.stop()
     }
 
-    private func timerFired() {
+    func timerFired() {
         let kind = timerKind
         timerKind = .none
         switch kind {

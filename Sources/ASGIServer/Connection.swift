@@ -33,7 +33,7 @@ final class Connection: @unchecked Sendable {
     @exclusivity(unchecked) var keepAlive = true
     @exclusivity(unchecked) var readPausedForBody = false
     @exclusivity(unchecked) var readPausedForPending = false
-    @exclusivity(unchecked) var timer: LoopTimer?
+    @exclusivity(unchecked) var timer: TimerHandle?
     @exclusivity(unchecked) var timerKind = TimerKind.none
     @exclusivity(unchecked) var lastResponseEnd: UInt64
     /// A parse error or 503 answered directly: ignore parser events until closed.

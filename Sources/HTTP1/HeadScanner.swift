@@ -70,6 +70,9 @@ struct HeadScanner: ~Copyable {
     /// Whether the blank line ending the head has been scanned.
     var isComplete: Bool { state == .complete }
 
+    /// Whether the request line has been scanned whole (request mode).
+    var isPastRequestLine: Bool { mode == .request && state.rawValue >= State.fieldStart.rawValue }
+
     /// Prepares for the next request head, keeping the scratch capacity.
     mutating func reset(mode: Mode) {
         self.mode = mode

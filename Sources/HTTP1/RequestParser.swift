@@ -102,6 +102,10 @@ public final class RequestParser {
                     try state.pointee.scanner.validateFraming()
                     try executeHead()
                     if try deliverHead() { return completeMessage(consumed: offset) }
+                } else if state.pointee.scanner.isPastRequestLine, !state.pointee.scanner.forward.isEmpty {
+                    // A head cut by the end of the bytes: let http-parser judge the request line
+                    // (and any framing field) now, as it would have before the head is whole.
+                    try executeForwarded()
                 }
             case .body:
                 let step = try state.pointee.body.next(bytes, from: offset)
@@ -123,12 +127,18 @@ public final class RequestParser {
         return .needMore
     }
 
-    /// Runs http-parser, once per head, over what the scanner forwarded of the validated head
-    /// (the request line and the framing fields: see `HeadScanner.finishField`).
+    /// Runs http-parser over what the scanner forwarded of the validated head (the request line
+    /// and the framing fields: see `HeadScanner.finishField`), then the blank line: once per head
+    /// when the head came in one piece.
     private func executeHead() throws(HTTPParseError) {
         state.pointee.scanner.forward.append("\r\n")
+        try executeForwarded()
+    }
+
+    private func executeForwarded() throws(HTTPParseError) {
         let head = state.pointee.scanner.forward.unsafeBytes
         let parsed = http_parser_execute(http, settings, head.baseAddress!.assumingMemoryBound(to: CChar.self), head.count)
+        state.pointee.scanner.forward.removeAll()
         let errno = swiftasgi_http_errno(http)
         guard errno == HPE_OK else { throw HTTPParserSettings.error(for: errno) }
         guard parsed == head.count else { throw .badRequest("malformed request head") }

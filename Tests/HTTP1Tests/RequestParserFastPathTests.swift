@@ -78,6 +78,13 @@ import Testing
         #expect(rejection(bytes("CONNECT /x HTTP/1.1\r\nHost: x\r\n\r\n")).whole?.status == 400)
     }
 
+    @Test func badRequestLineRefusedBeforeTheHeadIsWhole() {
+        for partial in ["FOO / HTTP/1.1\r\nHost: x\r\n", "GET abc HTTP/1.1\r\n", "get / HTTP/1.1\r\nA: b"] {
+            let harness = Harness()
+            #expect(throws: HTTPParseError.self, "\(partial.debugDescription)") { try harness.feed(bytes(partial)) }
+        }
+    }
+
     @Test func manyFieldsAndLongValues() throws {
         let fields = (0..<40).map { "Field-\($0): \(String(repeating: "v", count: $0 * 7))\r\n" }.joined()
         let text = "GET /many HTTP/1.1\r\n" + fields + "\r\n"

@@ -74,3 +74,22 @@ import Testing
         #expect(buffer == bytes("0\r\n" + pairs.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n"))
     }
 }
+
+/// `Headers.appendRaw` copies name and value at once when they are adjacent in memory (the
+/// parser's layout), and separately otherwise.
+@Suite struct HeadersAppendRawTests {
+    @Test func adjacentAndSeparateParts() {
+        var headers = Headers()
+        let joined = bytes("content-typetext/plain")
+        joined.withUnsafeBytes { raw in
+            headers.appendRaw(
+                name: UnsafeRawBufferPointer(rebasing: raw[..<12]), value: UnsafeRawBufferPointer(rebasing: raw[12...]))
+            headers.appendRaw(name: UnsafeRawBufferPointer(rebasing: raw[..<7]), value: UnsafeRawBufferPointer(rebasing: raw[22...]))
+        }
+        bytes("x-a").withUnsafeBytes { name in
+            bytes("1").withUnsafeBytes { value in headers.appendRaw(name: name, value: value) }
+            headers.appendRaw(name: name, value: UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        #expect(headers == [("content-type", "text/plain"), ("content", ""), ("x-a", "1"), ("x-a", "")])
+    }
+}
