@@ -5,6 +5,7 @@
 #   scripts/run-demo.sh                          # http://127.0.0.1:6000
 #   PORT=8080 HOST=0.0.0.0 scripts/run-demo.sh   # another address
 #   REDIS_URL=redis://127.0.0.1:6380 scripts/run-demo.sh --log-level debug   # flags go to asgi-demo
+#   SCRATCH_PATH=.build-x scripts/run-demo.sh    # another build directory
 #
 # Ctrl-C (or SIGTERM to this script) stops the server gracefully, then the redis-server it started.
 set -euo pipefail
@@ -27,9 +28,10 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "==> swift build -c release --product asgi-demo"
-swift build -c release --product asgi-demo
-demo=.build/release/asgi-demo
+scratch=${SCRATCH_PATH:-.build}
+echo "==> swift build -c release --product asgi-demo --scratch-path $scratch"
+swift build -c release --product asgi-demo --scratch-path "$scratch"
+demo=$scratch/release/asgi-demo
 
 demo_pid=""
 cleanup() {

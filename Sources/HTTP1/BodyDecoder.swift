@@ -18,7 +18,7 @@ struct BodyDecoder {
 
     private enum State {
         case fixed(remaining: Int)
-        case chunkSize(digits: Int, size: Int)
+        case chunkSize(size: Int, hasDigits: Bool)
         case chunkSizeWhitespace(size: Int)
         case chunkExtension(size: Int)
         case chunkSizeLF(size: Int)
@@ -30,15 +30,16 @@ struct BodyDecoder {
 
     /// Longest accepted chunk-size line (size and extensions), a bound on what a client can make
     /// the server scan without delivering body bytes.
-    static let maxChunkLineLength = 4096
+    static let maxChunkLineLength: UInt16 = 4096
 
+    // 12 bytes: it lives in every parser, idle or not.
     private var state: State
-    private var lineLength = 0
+    private var lineLength: UInt16 = 0
 
     /// A decoder for `contentLength` bytes of body.
     init(contentLength: Int) { state = contentLength > 0 ? .fixed(remaining: contentLength) : .done }
     /// A decoder for a chunked body.
-    init(chunked: ()) { state = .chunkSize(digits: 0, size: 0) }
+    init(chunked: ()) { state = .chunkSize(size: 0, hasDigits: false) }
 
     var isDone: Bool { if case .done = state { true } else { false } }
 
@@ -57,12 +58,12 @@ struct BodyDecoder {
                     state = left == 0 ? .chunkDataCR : .chunkData(remaining: left)
                 }
                 return Step(end: i + take, data: i..<(i + take), isDone: isDone)
-            case .chunkSize(let digits, let size):
+            case .chunkSize(let size, let hasDigits):
                 let byte = bytes[i]
                 if let digit = ByteClass.hexValue(byte) {
                     guard size <= (Int.max >> 4) else { throw .badRequest("chunk size too large") }
-                    state = .chunkSize(digits: digits + 1, size: size << 4 | digit)
-                } else if digits == 0 {
+                    state = .chunkSize(size: size << 4 | digit, hasDigits: true)
+                } else if !hasDigits {
                     throw .badRequest("invalid chunk size")
                 } else if byte == ByteClass.cr {
                     state = .chunkSizeLF(size: size)
@@ -110,7 +111,7 @@ struct BodyDecoder {
                 i += 1
             case .chunkDataLF:
                 guard bytes[i] == ByteClass.lf else { throw .badRequest("missing CRLF after chunk data") }
-                state = .chunkSize(digits: 0, size: 0)
+                state = .chunkSize(size: 0, hasDigits: false)
                 i += 1
             case .done:
                 return Step(end: i, data: nil, isDone: true)
@@ -121,7 +122,7 @@ struct BodyDecoder {
 
     @inline(__always)
     private mutating func countLineByte() throws(HTTPParseError) {
-        lineLength += 1
+        lineLength &+= 1
         if lineLength > Self.maxChunkLineLength { throw .badRequest("chunk size line too long") }
     }
 }

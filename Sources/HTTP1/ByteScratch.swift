@@ -1,10 +1,10 @@
-/// A growable byte buffer owned by one parser and reused for every message, so that fragments of
-/// a head split across reads cost no allocation once the buffer has grown to the usual size.
+/// A growable byte buffer reused for every head (it lives in a pooled `HeadScratch`), so that
+/// fragments of a head split across reads cost no allocation once it has grown to the usual size.
 ///
 /// Non-copyable: exactly one owner frees the memory.
 struct ByteScratch: ~Copyable {
     private var base: UnsafeMutableRawPointer
-    private var capacity: Int
+    private(set) var capacity: Int
     private(set) var count = 0
 
     init(capacity: Int) {

@@ -13,7 +13,8 @@ import ASGI
 /// Two paths: lines wholly inside the bytes at hand are scanned a line at a time with word-wide
 /// runs (`HeadScanner+Lines.swift`); whatever that path does not take (a line cut by the end of
 /// the bytes, or anything unusual, errors included) goes byte by byte through the state machine
-/// below, which keeps fragments in scratch buffers that live as long as the connection.
+/// below, which keeps fragments in scratch buffers. A scanner lives in a `HeadScratch` that a parser
+/// holds only while it reads a head.
 struct HeadScanner: ~Copyable {
     enum Mode { case request, trailers }
 
@@ -35,9 +36,9 @@ struct HeadScanner: ~Copyable {
     var target = ByteScratch(capacity: 256)
     /// The request line and the framing fields, for http-parser.
     var forward = ByteScratch(capacity: 256)
-    /// The header fields of a request head (trailer fields are validated, not stored). Optional so
-    /// that handing them over and starting anew release nothing (not even empty arrays).
-    var headers: Headers? = Headers(minimumCapacity: 8, byteCount: 256)
+    /// The header fields of a request head (trailer fields are validated, not stored), made by
+    /// `reset(mode: .request)`. Optional so that handing them over releases nothing.
+    var headers: Headers?
     private var lastFieldCount = 8
     /// The current field name, lower-cased.
     var name = ByteScratch(capacity: 64)
@@ -73,7 +74,10 @@ struct HeadScanner: ~Copyable {
     /// Whether the request line has been scanned whole (request mode).
     var isPastRequestLine: Bool { mode == .request && state.rawValue >= State.fieldStart.rawValue }
 
-    /// Prepares for the next request head, keeping the scratch capacity.
+    /// Bytes of buffer capacity held (not counting `headers`, which are handed over).
+    var retainedCapacity: Int { target.capacity &+ forward.capacity &+ name.capacity &+ value.capacity }
+
+    /// Prepares for the next request head (or trailer section), keeping the scratch capacity.
     mutating func reset(mode: Mode) {
         self.mode = mode
         state = mode == .request ? .lineStart : .fieldStart

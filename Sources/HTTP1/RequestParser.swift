@@ -36,56 +36,75 @@ public final class RequestParser {
     private enum Phase { case idle, head, body, trailers }
 
     /// Receives heads, body chunks and message ends. Not retained.
-    /// Unchecked exclusivity: a dynamic check (~80 instructions) on each of the two reads per request.
     @exclusivity(unchecked) public unowned(unsafe) var delegate: (any RequestParserDelegate)?
     /// Limits applied from the next head on.
     @exclusivity(unchecked) public var limits: ParserLimits
 
-    /// The mutable parsing state, behind a pointer: each access to a stored `var` of the class
-    /// would cost a dynamic exclusivity check (~80 instructions), about ten per request.
-    private struct State: ~Copyable {
-        var scanner = HeadScanner()
-        var body = BodyDecoder(contentLength: 0)
-        var phase = Phase.idle
-        var bodyIsChunked = false
-        var failure: HTTPParseError?
-        var targets = TargetCache()
-    }
+    // The state is stored in the object itself: one 128-byte allocation per parser, idle or not.
+    // Every stored property is `@exclusivity(unchecked)`: a dynamic exclusivity check costs ~80
+    // instructions per access, and the parser is used by one thread at a time (its loop's).
 
-    private let state: UnsafeMutablePointer<State>
-    private let http: UnsafeMutablePointer<http_parser>
-    private let settings: UnsafePointer<http_parser_settings>
+    /// http-parser's state (32 bytes). Its address is passed only for the length of a call
+    /// (`&http`); http-parser keeps no pointer to it.
+    @exclusivity(unchecked) private var http = http_parser()
+    /// The scratch set, held only while a head or a trailer section is read (see `HeadScratch`).
+    @exclusivity(unchecked) private var held: UnsafeMutablePointer<HeadScratch>?
+    /// Set by the first throw; boxed, as it is rare and would take 24 bytes inline.
+    @exclusivity(unchecked) private var failure: Failure?
+    @exclusivity(unchecked) private var body = BodyDecoder(contentLength: 0)
+    @exclusivity(unchecked) private var phase = Phase.idle
+    @exclusivity(unchecked) private var bodyIsChunked = false
+
+    private final class Failure {
+        let error: HTTPParseError
+        init(_ error: HTTPParseError) { self.error = error }
+    }
 
     public init(limits: ParserLimits = ParserLimits()) {
         self.limits = limits
-        settings = HTTPParserSettings.shared.pointer
-        http = .allocate(capacity: 1)
-        http_parser_init(http, HTTP_REQUEST)
-        state = .allocate(capacity: 1)
-        state.initialize(to: State())
+        http_parser_init(&http, HTTP_REQUEST)
     }
 
-    deinit {
-        state.deinitialize(count: 1)
-        state.deallocate()
-        http.deallocate()
-    }
+    deinit { releaseScratch() }
 
     /// True between messages before any byte of the next message arrived.
-    public var isIdle: Bool { state.pointee.phase == .idle }
+    public var isIdle: Bool { phase == .idle }
     /// True while the current message's head is incomplete (bytes of it seen).
-    public var isReadingHead: Bool { state.pointee.phase == .head }
+    public var isReadingHead: Bool { phase == .head }
+
+    /// Whether the parser holds a `HeadScratch` set (only while reading a head or trailers).
+    var debugScratchHeld: Bool { held != nil }
+
+    /// The held scratch set (only while reading a head or trailers).
+    private var scratch: UnsafeMutablePointer<HeadScratch> { held.unsafelyUnwrapped }
+
+    /// Takes a scratch set from this thread's pool and prepares its scanner for `mode`.
+    @inline(__always)
+    private func takeScratch(mode: HeadScanner.Mode) {
+        let scratch = HeadScratch.take()
+        scratch.pointee.scanner.reset(mode: mode)
+        held = scratch
+    }
+
+    /// Gives the scratch set (if held) back to this thread's pool.
+    @inline(__always)
+    private func releaseScratch() {
+        guard let scratch = held else { return }
+        held = nil
+        HeadScratch.give(scratch)
+    }
 
     /// Parses bytes, calling the delegate synchronously.
     ///
     /// Throws on malformed input; after a throw the parser is dead (the connection must close
     /// after answering `error.status`).
     public func feed(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> FeedResult {
-        if let failure = state.pointee.failure { throw failure }
+        if let failure { throw failure.error }
         do {
             return try parse(bytes, limits: limits)
         } catch {
-            state.pointee.failure = error
+            failure = Failure(error)
+            releaseScratch()
             throw error
         }
     }
@@ -93,35 +112,41 @@ public final class RequestParser {
     private func parse(_ bytes: UnsafeRawBufferPointer, limits: ParserLimits) throws(HTTPParseError) -> FeedResult {
         var offset = 0
         while offset < bytes.count {
-            switch state.pointee.phase {
-            case .idle, .head:
-                state.pointee.phase = .head
-                offset = try state.pointee.scanner.scan(bytes, from: offset, limits: limits)
-                if state.pointee.scanner.isComplete {
+            switch phase {
+            case .idle:
+                phase = .head
+                takeScratch(mode: .request)
+                fallthrough
+            case .head:
+                offset = try scratch.pointee.scanner.scan(bytes, from: offset, limits: limits)
+                if scratch.pointee.scanner.isComplete {
                     // Framing checks first: they give clearer reasons than http-parser's codes.
-                    try state.pointee.scanner.validateFraming()
+                    try scratch.pointee.scanner.validateFraming()
                     try executeHead()
                     if try deliverHead() { return completeMessage(consumed: offset) }
-                } else if state.pointee.scanner.isPastRequestLine, !state.pointee.scanner.forward.isEmpty {
+                } else if scratch.pointee.scanner.isPastRequestLine, !scratch.pointee.scanner.forward.isEmpty {
                     // A head cut by the end of the bytes: let http-parser judge the request line
                     // (and any framing field) now, as it would have before the head is whole.
                     try executeForwarded()
                 }
             case .body:
-                let step = try state.pointee.body.next(bytes, from: offset)
+                let step = try body.next(bytes, from: offset)
                 offset = step.end
                 if let data = step.data {
                     delegate?.parser(self, didReceiveBody: UnsafeRawBufferPointer(rebasing: bytes[data]))
                 }
                 if step.isDone {
-                    guard state.pointee.bodyIsChunked else { return completeMessage(consumed: offset) }
-                    state.pointee.phase = .trailers
-                    state.pointee.scanner.reset(mode: .trailers)
+                    guard bodyIsChunked else { return completeMessage(consumed: offset) }
+                    phase = .trailers
+                    takeScratch(mode: .trailers)
                 }
             case .trailers:
                 // Trailer fields are validated like header fields, then dropped.
-                offset = try state.pointee.scanner.scan(bytes, from: offset, limits: limits)
-                if state.pointee.scanner.isComplete { return completeMessage(consumed: offset) }
+                offset = try scratch.pointee.scanner.scan(bytes, from: offset, limits: limits)
+                if scratch.pointee.scanner.isComplete {
+                    releaseScratch()
+                    return completeMessage(consumed: offset)
+                }
             }
         }
         return .needMore
@@ -130,16 +155,18 @@ public final class RequestParser {
     /// Runs http-parser over what the scanner forwarded of the validated head (the request line
     /// and the framing fields: see `HeadScanner.finishField`), then the blank line: once per head
     /// when the head came in one piece.
+    @inline(__always)
     private func executeHead() throws(HTTPParseError) {
-        state.pointee.scanner.forward.append("\r\n")
+        scratch.pointee.scanner.forward.append("\r\n")
         try executeForwarded()
     }
 
+    @inline(__always)
     private func executeForwarded() throws(HTTPParseError) {
-        let head = state.pointee.scanner.forward.unsafeBytes
-        let parsed = http_parser_execute(http, settings, head.baseAddress!.assumingMemoryBound(to: CChar.self), head.count)
-        state.pointee.scanner.forward.removeAll()
-        let errno = swiftasgi_http_errno(http)
+        let head = scratch.pointee.scanner.forward.unsafeBytes
+        let parsed = http_parser_execute(&http, scratch.pointee.settings, head.baseAddress!.assumingMemoryBound(to: CChar.self), head.count)
+        scratch.pointee.scanner.forward.removeAll()
+        let errno = swiftasgi_http_errno(&http)
         guard errno == HPE_OK else { throw HTTPParserSettings.error(for: errno) }
         guard parsed == head.count else { throw .badRequest("malformed request head") }
     }
@@ -147,20 +174,20 @@ public final class RequestParser {
     /// Checks the framing of a complete head, hands it to the delegate and prepares for the body.
     /// Returns true when the message has no body (it is complete).
     private func deliverHead() throws(HTTPParseError) -> Bool {
-        let flags = http.pointee.flags
+        let flags = http.flags
         // on_headers_complete returns 1, which sets F_SKIPBODY: proof that http-parser reached the
         // end of the head where the scanner did.
         guard flags & F_SKIPBODY.rawValue != 0 else { throw .badRequest("malformed request head") }
-        let facts = state.pointee.scanner.facts
+        let facts = scratch.pointee.scanner.facts
         let isChunked = flags & F_CHUNKED.rawValue != 0
         let hasContentLength = flags & F_CONTENTLENGTH.rawValue != 0
         guard isChunked == (facts.transferEncodingCount > 0), hasContentLength == (facts.contentLengthCount > 0)
         else { throw .badRequest("ambiguous message framing") }
-        let method = http.pointee.method
+        let method = http.method
         if method == HTTP_CONNECT.rawValue { throw .badRequest("CONNECT not supported") }
         var contentLength: Int?
         if hasContentLength {
-            guard let length = Int(exactly: http.pointee.content_length) else {
+            guard let length = Int(exactly: http.content_length) else {
                 throw .badRequest("invalid Content-Length")
             }
             contentLength = length
@@ -170,29 +197,29 @@ public final class RequestParser {
             throw .badRequest("upgrade request with a body")
         }
         let head = makeHead(method: method, facts: facts, contentLength: contentLength, isChunked: isChunked)
+        releaseScratch()
         // The head is complete before the delegate hears of it (isReadingHead is false by then).
-        state.pointee.phase = .body
-        state.pointee.bodyIsChunked = isChunked
-        state.pointee.body = isChunked ? BodyDecoder(chunked: ()) : BodyDecoder(contentLength: contentLength ?? 0)
+        phase = .body
+        bodyIsChunked = isChunked
+        body = isChunked ? BodyDecoder(chunked: ()) : BodyDecoder(contentLength: contentLength ?? 0)
         delegate?.parser(self, didParseHead: head)
         return !head.hasBody
     }
 
     private func makeHead(method: UInt32, facts: HeadScanner.Facts, contentLength: Int?, isChunked: Bool) -> RequestHead {
-        let target = state.pointee.targets.resolve(state.pointee.scanner.target.unsafeBytes)
+        let target = scratch.pointee.targets.resolve(scratch.pointee.scanner.target.unsafeBytes)
         return RequestHead(
             method: HTTPParserSettings.methodName(method), rawPath: target.rawPath, path: target.path,
             queryString: target.query, versionMajor: facts.versionMajor, versionMinor: facts.versionMinor,
-            headers: state.pointee.scanner.takeHeaders(), keepAlive: http_should_keep_alive(http) != 0,
+            headers: scratch.pointee.scanner.takeHeaders(), keepAlive: http_should_keep_alive(&http) != 0,
             contentLength: contentLength, isChunked: isChunked,
             expectsContinue: facts.versionMinor >= 1 && facts.expectsContinue)
     }
 
     /// Resets everything for the next message, then tells the delegate.
     private func completeMessage(consumed: Int) -> FeedResult {
-        state.pointee.phase = .idle
-        state.pointee.scanner.reset(mode: .request)
-        http_parser_init(http, HTTP_REQUEST)
+        phase = .idle
+        http_parser_init(&http, HTTP_REQUEST)
         delegate?.parserDidCompleteMessage(self)
         return .messageComplete(consumed: consumed)
     }

@@ -129,3 +129,47 @@ import Testing
         #expect(AccessLogFormat(validating: "%(z)s") == nil)
     }
 }
+
+@Suite(.serialized) struct ProxyHeadersLiveTests {
+    static let echoClient: Application = { scope, _, send in
+        guard scope.type == .http else { return }
+        try await send(.responseStart(status: 200))
+        try await send(.responseBody(Array("\(scope.scheme) \(scope.client?.host ?? "-")".utf8)))
+    }
+
+    @Test func trustedLoopbackPeerIsReplacedByTheForwardedClient() async throws {
+        try await withServer({ $0.proxyHeaders = true; $0.forwardedAllowIPs = ["127.0.0.1"] }, app: Self.echoClient) { server in
+            let port = server.port
+            let response = try await blocking { () -> TestResponse in
+                let client = try TestClient(port: port)
+                try client.send(get("/", "X-Forwarded-For: 203.0.113.7, 198.51.100.2\r\nX-Forwarded-Proto: https\r\n"))
+                return try client.readResponse()
+            }
+            #expect(response.text == "https 198.51.100.2")
+        }
+    }
+
+    @Test func untrustedPeerKeepsItsOwnAddress() async throws {
+        try await withServer({ $0.proxyHeaders = true; $0.forwardedAllowIPs = ["10.0.0.0/8"] }, app: Self.echoClient) { server in
+            let port = server.port
+            let response = try await blocking { () -> TestResponse in
+                let client = try TestClient(port: port)
+                try client.send(get("/", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n"))
+                return try client.readResponse()
+            }
+            #expect(response.text == "http 127.0.0.1")
+        }
+    }
+
+    @Test func disabledProxyHeadersAreIgnored() async throws {
+        try await withServer({ $0.proxyHeaders = false; $0.forwardedAllowIPs = ["*"] }, app: Self.echoClient) { server in
+            let port = server.port
+            let response = try await blocking { () -> TestResponse in
+                let client = try TestClient(port: port)
+                try client.send(get("/", "X-Forwarded-For: 203.0.113.7\r\n"))
+                return try client.readResponse()
+            }
+            #expect(response.text == "http 127.0.0.1")
+        }
+    }
+}
