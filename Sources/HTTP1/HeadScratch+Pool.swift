@@ -1,10 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
 
 /// A per-thread free list of `HeadScratch` sets.
@@ -16,8 +10,9 @@ import Synchronization
 /// A set remembers the list it came from (`home`): giving it back on the thread that owns that
 /// list (nearly always: the parser of a connection runs on its loop's thread) needs only
 /// `pthread_self`, not a key lookup. A parser freed on another thread gives its set to that
-/// thread's list. When a thread exits, the key's destructor frees the sets of its list and marks
-/// the list ownerless; the list itself (a few bytes) is never freed, so `home` stays valid.
+/// thread's list. When a thread exits, the key's destructor frees the sets of its list, marks the
+/// list ownerless and retires it for reuse by a later thread; a list is never freed (sets lent
+/// out may still name it as `home`), so lists number at most the threads alive at once.
 extension HeadScratch {
     /// Free sets kept per thread.
     static let poolLimit = 8
@@ -31,6 +26,9 @@ extension HeadScratch {
 
         init(owner: pthread_t) { self.owner = Atomic(owner) }
     }
+
+    /// Lists of exited threads (addresses), reused by new threads.
+    private static let retiredLists = Mutex<[UInt]>([])
 
     /// The pthread key, plus one (0: not created yet). Atomic with a literal initial value: read
     /// without a `swift_once` on every take.
@@ -88,8 +86,14 @@ extension HeadScratch {
     private static func currentList() -> UnsafeMutablePointer<FreeList> {
         let key = poolKey()
         if let list = pthread_getspecific(key) { return list.assumingMemoryBound(to: FreeList.self) }
-        let list = UnsafeMutablePointer<FreeList>.allocate(capacity: 1)
-        list.initialize(to: FreeList(owner: pthread_self()))
+        let list: UnsafeMutablePointer<FreeList>
+        if let address = retiredLists.withLock({ $0.popLast() }) {
+            list = UnsafeMutablePointer(bitPattern: address).unsafelyUnwrapped
+            list.pointee.owner.store(pthread_self(), ordering: .relaxed)
+        } else {
+            list = .allocate(capacity: 1)
+            list.initialize(to: FreeList(owner: pthread_self()))
+        }
         pthread_setspecific(key, list)
         return list
     }
@@ -107,6 +111,8 @@ extension HeadScratch {
                 list.pointee.count &-= 1
                 HeadScratch.destroy(set)
             }
+            let address = UInt(bitPattern: list)
+            HeadScratch.retiredLists.withLock { $0.append(address) }
         }
         precondition(rc == 0, "pthread_key_create failed: \(rc)")
         let (won, current) = poolKeyPlusOne.compareExchange(

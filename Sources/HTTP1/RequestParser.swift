@@ -164,7 +164,8 @@ public final class RequestParser {
     @inline(__always)
     private func executeForwarded() throws(HTTPParseError) {
         let head = scratch.pointee.scanner.forward.unsafeBytes
-        let parsed = http_parser_execute(&http, scratch.pointee.settings, head.baseAddress!.assumingMemoryBound(to: CChar.self), head.count)
+        let start = head.baseAddress!.assumingMemoryBound(to: CChar.self)
+        let parsed = http_parser_execute(&http, scratch.pointee.settings, start, head.count)
         scratch.pointee.scanner.forward.removeAll()
         let errno = swiftasgi_http_errno(&http)
         guard errno == HPE_OK else { throw HTTPParserSettings.error(for: errno) }

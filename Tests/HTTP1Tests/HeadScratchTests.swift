@@ -1,8 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ASGI
+import Glibc
 import Testing
+
 @testable import HTTP1
 
 /// An idle parser holds no scratch: sets are taken from the thread's pool for a head (or trailer
@@ -107,10 +106,13 @@ private func onNewThread(_ body: @escaping () -> Void) {
         init(_ body: @escaping () -> Void) { self.body = body }
     }
     var thread = pthread_t()
-    let rc = pthread_create(&thread, nil, { raw in
-        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, Unmanaged.passRetained(Box(body)).toOpaque())
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    let rc = pthread_create(
+        &thread, nil,
+        { raw in
+            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, box)
     precondition(rc == 0)
     pthread_join(thread, nil)
 }
