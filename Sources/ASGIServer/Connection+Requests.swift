@@ -14,7 +14,8 @@ extension Connection {
         var client = self.client
         var scheme = "http"
         if let proxy = core.proxy {
-            let forwarded = proxy.apply(client: client, headers: head.headers)
+            if peerTrusted == nil { peerTrusted = client.map { proxy.isTrusted($0.host) } ?? false }
+            let forwarded = proxy.apply(client: client, peerTrusted: peerTrusted ?? false, headers: head.headers)
             client = forwarded.client
             if let forwardedScheme = forwarded.scheme { scheme = forwardedScheme }
         }

@@ -38,6 +38,8 @@ final class Connection: @unchecked Sendable {
     @exclusivity(unchecked) var lastResponseEnd: UInt64
     /// A parse error or 503 answered directly: ignore parser events until closed.
     @exclusivity(unchecked) var rejecting = false
+    /// Whether the peer is in `--forwarded-allow-ips` (computed on the first request).
+    @exclusivity(unchecked) var peerTrusted: Bool?
     /// Responses completed on this connection.
     @exclusivity(unchecked) var requestsServed = 0
 

@@ -24,6 +24,16 @@ struct ProxyHeaders {
         entry == "*" || Network(entry) != nil
     }
 
+    /// Cheap pre-check, run on every request: is there any field named like `x-forwarded-*`?
+    /// (Request header names are lower-case; 15 = `x-forwarded-for`, 17 = `x-forwarded-proto`.)
+    @inline(__always)
+    static func mayCarryForwarding(_ headers: Headers) -> Bool {
+        for field in headers where (field.name.count == 15 || field.name.count == 17) && field.name.first == UInt8(ascii: "x") {
+            return true
+        }
+        return false
+    }
+
     func isTrusted(_ host: String) -> Bool {
         if trustAll { return true }
         guard let address = IPAddress(host) else { return false }
@@ -31,8 +41,9 @@ struct ProxyHeaders {
     }
 
     /// The scope's client and scheme after applying the headers sent by a trusted peer.
-    func apply(client: Scope.Address?, headers: Headers) -> (client: Scope.Address?, scheme: String?) {
-        guard let peer = client, isTrusted(peer.host) else { return (client, nil) }
+    /// `peerTrusted` is the connection's cached `isTrusted(client.host)`.
+    func apply(client: Scope.Address?, peerTrusted: Bool, headers: Headers) -> (client: Scope.Address?, scheme: String?) {
+        guard peerTrusted, client != nil, ProxyHeaders.mayCarryForwarding(headers) else { return (client, nil) }
         var scheme: String?
         if let proto = headers.values(name: "x-forwarded-proto").last {
             let last = proto.split(separator: ",").last.map { String($0).trimmingSpaces().lowercased() } ?? ""

@@ -83,26 +83,26 @@ import Testing
 
     @Test func trustedPeerGivesTheRightMostUntrustedHop() {
         let headers: Headers = [("x-forwarded-for", "1.2.3.4, 5.6.7.8, 10.1.1.1"), ("x-forwarded-proto", "https")]
-        let result = proxy.apply(client: .init(host: "127.0.0.1", port: 5000), headers: headers)
+        let result = proxy.apply(client: .init(host: "127.0.0.1", port: 5000), peerTrusted: true, headers: headers)
         #expect(result.client?.host == "5.6.7.8")
         #expect(result.scheme == "https")
     }
 
     @Test func untrustedPeerIsIgnored() {
         let headers: Headers = [("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https")]
-        let result = proxy.apply(client: .init(host: "192.168.1.9", port: 5000), headers: headers)
+        let result = proxy.apply(client: .init(host: "192.168.1.9", port: 5000), peerTrusted: proxy.isTrusted("192.168.1.9"), headers: headers)
         #expect(result.client?.host == "192.168.1.9")
         #expect(result.scheme == nil)
     }
 
     @Test func allTrustedHopsFallBackToTheLeftMost() {
         let headers: Headers = [("x-forwarded-for", "10.0.0.5, 10.0.0.6")]
-        let result = proxy.apply(client: .init(host: "::1", port: 1), headers: headers)
+        let result = proxy.apply(client: .init(host: "::1", port: 1), peerTrusted: proxy.isTrusted("::1"), headers: headers)
         #expect(result.client?.host == "10.0.0.5")
     }
 
     @Test func bogusProtoIsIgnored() {
-        let result = proxy.apply(client: .init(host: "127.0.0.1", port: 1), headers: [("x-forwarded-proto", "gopher")])
+        let result = proxy.apply(client: .init(host: "127.0.0.1", port: 1), peerTrusted: true, headers: [("x-forwarded-proto", "gopher")])
         #expect(result.scheme == nil)
     }
 
