@@ -6,11 +6,11 @@ import UVLoop
 extension Connection {
     /// A request head arrived: build the scope and start the application on the loop executor.
     func startExchange(_ head: RequestHead) {
-        let config = core.config
+        let rootPath = core.config.rootPath  // not `let config = core.config`: that copies (and retains) it all
         let exchange = Exchange(connection: self, head: head)
         self.exchange = exchange
         core.activeRequests += 1
-        let path = config.rootPath.isEmpty ? head.path : config.rootPath + head.path
+        let path = rootPath.isEmpty ? head.path : rootPath + head.path
         var client = self.client
         var scheme = "http"
         if let proxy = core.proxy {
@@ -23,7 +23,7 @@ extension Connection {
         let scope = Scope(
             method: head.method, path: path, rawPath: head.rawPath, queryString: head.queryString,
             headers: head.headers, httpVersion: head.httpVersion, scheme: scheme,
-            rootPath: config.rootPath, client: client, server: core.serverAddress,
+            rootPath: rootPath, client: client, server: core.serverAddress,
             state: core.lifespanState.copy())
         let app = core.app
         let loop = core.loop
