@@ -30,10 +30,9 @@ extension Connection {
         Task(executorPreference: loop.executor) {
             var failure: (any Error)?
             do {
-                try await app(
-                    scope,
-                    { try await loop.hop { () async throws(ASGIError) -> ReceiveEvent in try await exchange.receive() } },
-                    { event in try await loop.hop { () async throws(ASGIError) in try await exchange.send(event) } })
+                // Each closure captures only `exchange`, which Swift can use as the closure context
+                // itself (no context allocation).
+                try await app(scope, { try await exchange.receiveOnLoop() }, { event in try await exchange.sendOnLoop(event) })
             } catch {
                 failure = error
             }

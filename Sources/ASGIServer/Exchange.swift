@@ -109,6 +109,16 @@ final class Exchange: @unchecked Sendable {
 
     // MARK: receive
 
+    /// `receive` for the application: on the loop thread (hops there if called elsewhere).
+    func receiveOnLoop() async throws(ASGIError) -> ReceiveEvent {
+        try await connection.core.loop.hop { () async throws(ASGIError) -> ReceiveEvent in try await receive() }
+    }
+
+    /// `send` for the application: on the loop thread (hops there if called elsewhere).
+    func sendOnLoop(_ event: SendEvent) async throws(ASGIError) {
+        try await connection.core.loop.hop { () async throws(ASGIError) in try await send(event) }
+    }
+
     func receive() async throws(ASGIError) -> ReceiveEvent {
         while true {
             if lost || responseComplete { return .disconnect }
