@@ -93,11 +93,7 @@ import UVLoop
         }
         try await withServer(app: app) { server in
             let port = server.port
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/"))
             #expect(response.chunked)
             #expect(response.text == "abbccc")
             #expect(response.trailers.first?.0 == "x-checksum")
@@ -161,11 +157,7 @@ import UVLoop
             try await waitUntil { seen.withLock { $0.contains("send-threw") || $0.contains("send-succeeded") } }
             #expect(seen.withLock { $0.contains("http.disconnect") })
             #expect(seen.withLock { $0.contains("send-threw") })
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/"))
             #expect(response.status == 200)
         }
     }

@@ -127,11 +127,7 @@ import Testing
         }
         try await withServer(app: app) { server in
             let port = server.port
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/"))
             #expect(await outcome.value() == "mismatch")
             #expect(response.status == 500)
         }
@@ -179,11 +175,7 @@ import Testing
         }
         try await withServer(app: app) { server in
             let port = server.port
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/"))
             #expect(await outcome.value() == "invalid-header")
             #expect(response.status == 500)
             #expect(response.header("injected") == nil)
@@ -205,11 +197,7 @@ import Testing
         }
         try await withServer(app: app) { server in
             let port = server.port
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/"))
             #expect(await outcome.value() == "violation")
             #expect(response.status == 200)
             #expect(response.text == "ok")
@@ -232,11 +220,7 @@ import Testing
             let holder = try TestClient(port: port)
             try holder.send(get("/hold"))
             await holding.wait()
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/"))
             #expect(response.status == 503)
             release.open()
             let held = try await blocking { try holder.readResponse() }

@@ -52,11 +52,7 @@ import Testing
     @Test func oneShotResponseIsOneWriteWithContentLength() async throws {
         try await withServer(app: Apps.hello) { server in
             let port = server.port
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/"))
             #expect(response.status == 200)
             #expect(response.header("content-length") == "12")
             #expect(response.header("transfer-encoding") == nil)

@@ -140,11 +140,7 @@ import Testing
     @Test func trustedLoopbackPeerIsReplacedByTheForwardedClient() async throws {
         try await withServer({ $0.proxyHeaders = true; $0.forwardedAllowIPs = ["127.0.0.1"] }, app: Self.echoClient) { server in
             let port = server.port
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/", "X-Forwarded-For: 203.0.113.7, 198.51.100.2\r\nX-Forwarded-Proto: https\r\n"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/", "X-Forwarded-For: 203.0.113.7, 198.51.100.2\r\nX-Forwarded-Proto: https\r\n"))
             #expect(response.text == "https 198.51.100.2")
         }
     }
@@ -152,11 +148,7 @@ import Testing
     @Test func untrustedPeerKeepsItsOwnAddress() async throws {
         try await withServer({ $0.proxyHeaders = true; $0.forwardedAllowIPs = ["10.0.0.0/8"] }, app: Self.echoClient) { server in
             let port = server.port
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n"))
             #expect(response.text == "http 127.0.0.1")
         }
     }
@@ -164,11 +156,7 @@ import Testing
     @Test func disabledProxyHeadersAreIgnored() async throws {
         try await withServer({ $0.proxyHeaders = false; $0.forwardedAllowIPs = ["*"] }, app: Self.echoClient) { server in
             let port = server.port
-            let response = try await blocking { () -> TestResponse in
-                let client = try TestClient(port: port)
-                try client.send(get("/", "X-Forwarded-For: 203.0.113.7\r\n"))
-                return try client.readResponse()
-            }
+            let response = try await roundTrip(port: port, get("/", "X-Forwarded-For: 203.0.113.7\r\n"))
             #expect(response.text == "http 127.0.0.1")
         }
     }

@@ -76,3 +76,12 @@ enum Apps {
 func get(_ path: String, _ extra: String = "") -> String {
     "GET \(path) HTTP/1.1\r\nHost: test\r\n\(extra)\r\n"
 }
+
+/// Sends `request` on a new connection and reads one response (off the cooperative pool).
+func roundTrip(port: Int, _ request: String) async throws -> TestResponse {
+    try await blocking {
+        let client = try TestClient(port: port)
+        try client.send(request)
+        return try client.readResponse()
+    }
+}
