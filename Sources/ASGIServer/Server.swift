@@ -83,7 +83,8 @@ public final class Server: Sendable {
     }
 
     static func describe(_ address: SocketAddress, _ config: ServerConfig) -> String {
-        address.port == nil ? "unix:\(address.host)" : "http://\(address)"
+        if address.host.hasPrefix("fd://") { return "inherited socket \(address.host)" }
+        return address.port == nil ? "unix:\(address.host)" : "http://\(address)"
     }
 }
 

@@ -39,6 +39,7 @@ public enum ServerMain {
             // One Unix socket for all workers: created here, inherited as fd 4.
             let fd = try Listener.bindUnixSocket(path: path, backlog: options.backlog)
             inherited.append(fd)
+            logger.info("Listening on unix:\(path)")
             arguments = rewrite(arguments, dropping: ["--uds"]) + ["--fd", "4"]
         } else if let fd = options.fd {
             inherited.append(fd)
