@@ -153,7 +153,7 @@ enum RedisURLParser {
                 _ = inet_ntop(AF_INET6, &raw, &text, socklen_t(text.count))
             }
         }
-        return String(cString: text)
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func isNumeric(_ host: String, family: Int32) -> Bool {

@@ -22,16 +22,21 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
                 uv_ip4_name(pointer, &name, name.count)
                 return Int(UInt16(bigEndian: pointer.pointee.sin_port))
             }
-            self.init(host: String(cString: name), port: port)
+            self.init(host: SocketAddress.string(name), port: port)
         case AF_INET6:
             let port = storage.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer -> Int in
                 uv_ip6_name(pointer, &name, name.count)
                 return Int(UInt16(bigEndian: pointer.pointee.sin6_port))
             }
-            self.init(host: String(cString: name), port: port)
+            self.init(host: SocketAddress.string(name), port: port)
         default:
             return nil
         }
+    }
+
+    /// A NUL-terminated C buffer as text.
+    static func string(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Resolves `host` (numeric IPv4/IPv6 first, then the resolver — blocking, for start-up only).
