@@ -32,10 +32,10 @@ extension Connection: StreamDelegate, EndOfTurnFlushing {
         }
     }
 
+    /// EOF or a socket error: the end of a lingering close, or the client leaving.
     func streamDidEnd(error: UVError?) {
-        if state == .lingering { close(); return }
-        if let error { core.logger.debug("connection error: \(error)") }
-        peerGone()
+        if let error, state != .lingering { core.logger.debug("connection error: \(error)") }
+        close()
     }
 
     func streamDidWrite() {
@@ -83,7 +83,7 @@ extension Connection: RequestParserDelegate {
         core.logger.info("Invalid HTTP request from \(client?.description ?? "?"): \(reason)")
         if let exchange {
             exchange.connectionLost()
-            guard !exchange.responseStarted else { abort(); return }
+            guard !exchange.responseStarted else { close(); return }
         }
         respondDirectly(status: status, message: ResponseEncoder.reasonPhrase(status) + ": " + reason)
     }

@@ -124,7 +124,7 @@ final class Connection: @unchecked Sendable {
         guard state != .closed, !out.isEmpty else { return }
         if let error = stream.write(&out) {
             core.logger.debug("write failed: \(error)")
-            peerGone()
+            close()
             return
         }
         if exchange == nil && pending.isEmpty && stream.queuedWriteBytes == 0 {
@@ -160,18 +160,6 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    /// The peer went away or the socket failed: tell the request, close now.
-    func peerGone() {
-        guard state != .closed else { return }
-        exchange?.connectionLost()
-        close()
-    }
-
-    /// Closes at once, dropping unsent bytes (graceful-shutdown timeout, broken response).
-    func abort() {
-        peerGone()
-    }
-
     /// Server shutdown: an idle keep-alive connection closes now; one that is serving, reading a
     /// head, or was just accepted (its first request may be on the wire) gets its response with
     /// `connection: close` — bounded by the header timeout and the graceful-shutdown timeout.
@@ -186,10 +174,12 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Closes at once, dropping unsent bytes; the current request sees `http.disconnect` (peer
+    /// gone, socket error, graceful-shutdown timeout, a response that cannot be completed).
     func close() {
         guard state != .closed else { return }
         state = .closed
-        cancelTimer()
+        timerKind = .none
         timer?.close()
         timer = nil
         out = []

@@ -145,7 +145,7 @@ final class ServerCore: @unchecked Sendable {
         let timer = LoopTimer(loop: loop)
         timer.start(after: UInt64(max(config.timeoutGracefulShutdown, 0) * 1000)) { [unowned self] in
             self.logger.warning("Graceful shutdown timed out: closing \(self.connections.count) connection(s)")
-            for connection in self.connections.values { connection.abort() }
+            for connection in self.connections.values { connection.close() }
         }
         shutdownTimer = timer
     }

@@ -8,9 +8,4 @@ extension EventLoop {
             wakeup.push(closure: work)
         }
     }
-
-    /// Runs `work` on the loop thread from any thread, always later (never inline).
-    public func executeLater(_ work: @escaping @Sendable () -> Void) {
-        wakeup.push(closure: work)
-    }
 }

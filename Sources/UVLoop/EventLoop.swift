@@ -89,24 +89,9 @@ public final class EventLoop: @unchecked Sendable {
         endOfTurn()
     }
 
-    /// Runs one iteration without blocking (tests).
-    public func runOnce(block: Bool = false) {
-        if thread == nil { thread = pthread_self() }
-        CurrentLoop.set(self)
-        endOfTurn()
-        uv_run(raw, block ? UV_RUN_ONCE : UV_RUN_NOWAIT)
-        endOfTurn()
-    }
-
     /// Makes ``run()`` return. Thread-safe.
     public func stop() {
         execute { [self] in uv_stop(raw) }
-    }
-
-    /// Keeps the loop alive while the cross-thread wake-up handle is referenced (the default for a
-    /// server). Call `keepAlive(false)` to let `run()` return once no other handle is active.
-    public func keepAlive(_ alive: Bool) {
-        wakeup.setReferenced(alive)
     }
 
     // MARK: - Local jobs and end-of-turn work
@@ -194,6 +179,4 @@ extension EventLoop {
     /// The loop's cached monotonic time in milliseconds (`uv_now`).
     public var now: UInt64 { uv_now(raw) }
 
-    /// Refreshes the cached time (`uv_update_time`).
-    public func updateTime() { uv_update_time(raw) }
 }

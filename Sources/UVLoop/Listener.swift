@@ -196,10 +196,4 @@ public final class Listener {
         Handle.close(handle)
     }
 
-    /// The listening file descriptor.
-    public var fileDescriptor: Int32 {
-        var fd = uv_os_fd_t(-1)
-        uv_fileno(Handle.base(handle), &fd)
-        return fd
-    }
 }

@@ -115,12 +115,6 @@ public final class Stream {
         return ok ? SocketAddress(&storage) : nil
     }
 
-    /// The file descriptor (for diagnostics and tests).
-    public var fileDescriptor: Int32 {
-        var fd = uv_os_fd_t(-1)
-        uv_fileno(Handle.base(handle), &fd)
-        return fd
-    }
 }
 
 /// A `uv_shutdown_t` with its completion; retained through `req.data` until the callback.

@@ -24,11 +24,6 @@ final class WakeupQueue: @unchecked Sendable {
         async = handle
     }
 
-    func setReferenced(_ referenced: Bool) {
-        guard let async else { return }
-        if referenced { uv_ref(Handle.base(async)) } else { uv_unref(Handle.base(async)) }
-    }
-
     func detach() {
         pending.withLock { $0.open = false }
         if let async { Handle.close(async) }

@@ -110,11 +110,7 @@ import UVLoop
         }
         try await withServer(app: app) { server in
             let port = server.port
-            let raw = try await blocking { () -> String in
-                let client = try TestClient(port: port)
-                try client.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-                return String(decoding: try client.readToEnd(), as: UTF8.self)
-            }
+            let raw = try await readUntilClose(port: port, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
             #expect(raw.hasSuffix("\r\n\r\npart1 part2"))
             #expect(!raw.lowercased().contains("transfer-encoding"))
         }

@@ -101,11 +101,7 @@ import Testing
         }
         try await withServer(app: app) { server in
             let port = server.port
-            let raw = try await blocking { () -> String in
-                let client = try TestClient(port: port)
-                try client.send(get("/"))
-                return String(decoding: try client.readToEnd(), as: UTF8.self)
-            }
+            let raw = try await readUntilClose(port: port, get("/"))
             #expect(await outcome.value() == "mismatch")
             #expect(raw.hasPrefix("HTTP/1.1 200"))
             #expect(!raw.contains("olong"), "bytes past the content-length must never be sent")
@@ -148,11 +144,7 @@ import Testing
         }
         try await withServer(app: app) { server in
             let port = server.port
-            let raw = try await blocking { () -> String in
-                let client = try TestClient(port: port)
-                try client.send(get("/"))
-                return String(decoding: try client.readToEnd(), as: UTF8.self)
-            }
+            let raw = try await readUntilClose(port: port, get("/"))
             #expect(await outcome.value() == "mismatch")
             // The client sees the connection cut short of the declared length.
             #expect(raw.hasSuffix("\r\n\r\nshort"))

@@ -85,3 +85,12 @@ func roundTrip(port: Int, _ request: String) async throws -> TestResponse {
         return try client.readResponse()
     }
 }
+
+/// Sends `request` on a new connection and returns everything until the server closes it.
+func readUntilClose(port: Int, _ request: String) async throws -> String {
+    try await blocking {
+        let client = try TestClient(port: port)
+        try client.send(request)
+        return String(decoding: try client.readToEnd(), as: UTF8.self)
+    }
+}
