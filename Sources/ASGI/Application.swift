@@ -10,13 +10,16 @@ public typealias Send = @Sendable (SendEvent) async throws -> Void
 
 /// An ASGI application: one call per HTTP request, and one call for the lifespan scope.
 ///
+/// `receive` and `send` may escape the call (a task the application starts may keep them): used
+/// after the request is over, `receive` returns `http.disconnect` and `send` throws.
+///
 /// ```swift
 /// let app: Application = { scope, receive, send in
 ///     try await send(.responseStart(status: 200, headers: [("content-type", "text/plain")]))
 ///     try await send(.responseBody(Array("Hello, ASGI!".utf8)))
 /// }
 /// ```
-public typealias Application = @Sendable (Scope, Receive, Send) async throws -> Void
+public typealias Application = @Sendable (Scope, @escaping Receive, @escaping Send) async throws -> Void
 
 /// The ASGI protocol version this implementation follows.
 public enum ASGIVersion {

@@ -38,6 +38,7 @@ extension RedisClient {
             for command in deadlines.removeAll() {
                 command.complete(.failure(RedisError(.connectionLost("client closed"))))
             }
+            cancelLookup()
             resumeAttemptWaiters()
             logger.debug("redis client closed", metadata: ["redis": "\(configuration)"])
         }
@@ -46,17 +47,15 @@ extension RedisClient {
         }
     }
 
-    func startAttempt() {
-        reconnectTimer.stop()
+    /// Opens a hiredis context to one numeric address (or the Unix socket) for the current attempt.
+    func openConnection(to endpoint: RedisConfiguration.Endpoint) {
         nextConnectionID += 1
-        counters.connectAttempts += 1
-        state = .connecting
         let connection = RedisConnection(client: self, id: nextConnectionID)
         let owner = Unmanaged.passRetained(connection).toOpaque()
         var hooks = RedisConnection.hooks()
         var message = [CChar](repeating: 0, count: 256)
         let adapter: OpaquePointer? =
-            switch configuration.endpoint {
+            switch endpoint {
             case .tcp(let host, let port):
                 credisuv_connect(loop.raw, host, Int32(port), nil, &hooks, owner, writeCounter, &message, message.count)
             case .unix(let path):
@@ -182,6 +181,11 @@ extension RedisClient {
 
     /// The adapter of `connection` closed its handle: the context is gone for good.
     func connectionClosed(_ connection: RedisConnection) {
+        operationEnded()
+    }
+
+    /// An adapter or a host lookup that ``close()`` waits for has finished.
+    func operationEnded() {
         openConnections -= 1
         if openConnections == 0 && state == .closed {
             let waiters = closeWaiters
@@ -198,10 +202,11 @@ extension RedisClient {
         scheduleReconnect()
     }
 
-    private func attemptFailed(reason: String) {
+    func attemptFailed(reason: String) {
         connectTimer.stop()
         lastError = reason
         guard state != .closed else { return }
+        if state == .connecting, tryNextAddress(after: reason) { return }
         state = .waiting
         if outageLogged {
             logger.debug("redis connect failed", metadata: ["redis": "\(configuration)", "reason": "\(reason)"])

@@ -42,6 +42,12 @@ public final class RedisClient: @unchecked Sendable {
     public let configuration: RedisConfiguration
     public let loop: EventLoop
     let logger: Logger
+    let resolver: RedisHostResolver
+    /// Addresses of the current attempt's lookup not tried yet.
+    var candidates: [String] = []
+    /// Cancels the lookup in flight; its completion ignores results of older generations.
+    var lookupCancel: (() -> Void)?
+    var lookupGeneration: UInt64 = 0
 
     var state = State.idle
     /// The connection being set up or in use.
@@ -66,10 +72,15 @@ public final class RedisClient: @unchecked Sendable {
     var attemptWaiters: [UnsafeContinuation<Void, Never>] = []
     var closeWaiters: [UnsafeContinuation<Void, Never>] = []
 
-    /// Creates a client; nothing happens until ``connect()``. Call on the loop thread.
-    public init(configuration: RedisConfiguration, loop: EventLoop, logger: Logger = Logger(label: "redis")) {
+    /// Creates a client; nothing happens until ``connect()``. Call on the loop thread. A host name
+    /// in the configuration is looked up with `resolver` before every (re)connect.
+    public init(
+        configuration: RedisConfiguration, loop: EventLoop, logger: Logger = Logger(label: "redis"),
+        resolver: RedisHostResolver = .system
+    ) {
         precondition(loop.isInLoopThread, "RedisClient must be created on its loop's thread")
         self.configuration = configuration
+        self.resolver = resolver
         self.loop = loop
         self.logger = logger
         writeCounter = .allocate(capacity: 1)

@@ -6,9 +6,9 @@
 /// ```
 ///
 /// Accepted forms: `redis://[[user]:password@]host[:port][/db]` and
-/// `unix:///path/to.sock[?db=N&password=P&user=U]`. A host name is resolved once, when the URL is
-/// parsed (at start-up, off the loop), and the address is used for every (re)connect: hiredis
-/// 0.14 would resolve it with a blocking `getaddrinfo` on the loop thread.
+/// `unix:///path/to.sock[?db=N&password=P&user=U]`. A host name stays a name: the client looks it
+/// up before every (re)connect, off the loop (hiredis 0.14 would call a blocking `getaddrinfo` on
+/// the loop thread), and tries every address it gets.
 public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// The server's address.
     public enum Endpoint: Sendable, Equatable {

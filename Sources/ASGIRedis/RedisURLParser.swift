@@ -95,19 +95,14 @@ enum RedisURLParser {
                 hostPart = authority
             }
         }
-        var host = String(hostPart)
-        if host.lowercased() == "localhost" {
-            host = "127.0.0.1"
-        } else if !authority.hasPrefix("[") {
+        let host = String(hostPart)
+        if !authority.hasPrefix("[") {
             guard !host.isEmpty else { throw invalid("missing host") }
-            if !isNumeric(host, family: AF_INET) {
-                // A name (e.g. the `redis` service of compose.yaml) is resolved here, once, while
-                // the configuration is parsed at start-up: hiredis would do it with a blocking
-                // getaddrinfo on the loop at every reconnect.
-                guard let address = resolve(host) else {
-                    throw invalid("cannot resolve host \(quoted(host))")
-                }
-                host = address
+            // A name (e.g. the `redis` service of compose.yaml) is kept as a name: the client
+            // resolves it again, off the loop, before every (re)connect, so a Redis that comes
+            // back at a new address is found.
+            guard isNumeric(host, family: AF_INET) || isHostName(host) else {
+                throw invalid("not a host name or an IPv4 address: \(quoted(host))")
             }
         }
         var port = 6379
@@ -127,36 +122,15 @@ enum RedisURLParser {
         return value
     }
 
-    /// The first IPv4 (else IPv6) address of `name`, numeric; nil when it does not resolve.
-    private static func resolve(_ name: String) -> String? {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(name, nil, &hints, &result) == 0, let first = result else { return nil }
-        defer { freeaddrinfo(result) }
-        var chosen: UnsafeMutablePointer<addrinfo>? = first
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let current = entry {
-            if current.pointee.ai_family == AF_INET { chosen = current; break }
-            entry = current.pointee.ai_next
+    /// Letters, digits, `-`, `_` and dots (RFC 1123 names, plus `_` which container names use).
+    private static func isHostName(_ name: String) -> Bool {
+        name.utf8.count <= 253 && name.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2d || byte == 0x2e || byte == 0x5f
         }
-        guard let address = chosen?.pointee.ai_addr else { return nil }
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        if Int32(address.pointee.sa_family) == AF_INET {
-            address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                var raw = v4.pointee.sin_addr
-                _ = inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
-            }
-        } else {
-            address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                var raw = v6.pointee.sin6_addr
-                _ = inet_ntop(AF_INET6, &raw, &text, socklen_t(text.count))
-            }
-        }
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    private static func isNumeric(_ host: String, family: Int32) -> Bool {
+    static func isNumeric(_ host: String, family: Int32) -> Bool {
         var buffer = (UInt64(0), UInt64(0))
         return withUnsafeMutableBytes(of: &buffer) { inet_pton(family, host, $0.baseAddress) == 1 }
     }

@@ -10,7 +10,9 @@ extension Connection {
         let exchange = Exchange(connection: self, head: head)
         self.exchange = exchange
         core.activeRequests += 1
+        // As uvicorn does, both `path` and `raw_path` carry the root path in front.
         let path = rootPath.isEmpty ? head.path : rootPath + head.path
+        let rawPath = rootPath.isEmpty ? head.rawPath : core.rootPathBytes + head.rawPath
         var client = self.client
         var scheme = "http"
         if let proxy = core.proxy {
@@ -21,7 +23,7 @@ extension Connection {
         }
         exchange.client = client
         let scope = Scope(
-            method: head.method, path: path, rawPath: head.rawPath, queryString: head.queryString,
+            method: head.method, path: path, rawPath: rawPath, queryString: head.queryString,
             headers: head.headers, httpVersion: head.httpVersion, scheme: scheme,
             rootPath: rootPath, client: client, server: core.serverAddress,
             state: core.lifespanState.copy())

@@ -80,7 +80,10 @@ extension Connection: RequestParserDelegate {
     func reject(_ error: any Error) {
         let status = (error as? HTTPParseError)?.status ?? 400
         let reason = (error as? HTTPParseError)?.reason ?? "\(error)"
-        core.logger.info("Invalid HTTP request from \(client?.description ?? "?"): \(reason)")
+        core.logger.debug("Invalid HTTP request from \(client?.description ?? "?"): \(reason)")
+        if let count = core.invalidRequestLog.admit(now: core.loop.now) {
+            core.logger.info("Invalid HTTP request from \(client?.description ?? "?"): \(reason)\(count > 1 ? " (\(count) invalid requests since the last report)" : "")")
+        }
         if let exchange {
             exchange.connectionLost()
             guard !exchange.responseStarted else { close(); return }

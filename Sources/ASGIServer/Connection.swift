@@ -14,10 +14,11 @@ final class Connection: @unchecked Sendable {
     // Safety: loop-confined. Created by ServerCore on the loop thread; every entry point (stream
     // and parser callbacks, Exchange calls) runs there; tasks that capture it use the loop executor.
     enum State { case open, closing, lingering, closed }
-    enum TimerKind { case none, header, keepAlive, linger }
+    enum TimerKind { case none, header, keepAlive, bodyRead, send, linger }
 
-    /// The server outlives its connections (it closes them all before it goes away).
-    unowned(unsafe) let core: ServerCore
+    /// Strong: an application task may keep its exchange (and so this connection) after the
+    /// server stopped; the cycle with the core's connection table ends when the connection closes.
+    let core: ServerCore
     let stream: Stream
     let parser: RequestParser
     let client: Scope.Address?
@@ -142,7 +143,8 @@ final class Connection: @unchecked Sendable {
     func closeAfterFlush() {
         guard state == .open else { return }
         state = .closing
-        cancelTimer()
+        // A client that does not read the end of the response must not hold the connection.
+        armTimer(.send, after: core.config.timeoutSend)
         stream.stopReading()
         scheduleFlush()
     }

@@ -7,6 +7,7 @@ extension Exchange {
     /// buffer, and suspends only while more than the write high-water mark is queued.
     func send(_ event: SendEvent) async throws(ASGIError) {
         if lost { throw ASGIError.disconnected() }
+        if writeWaiter != nil { throw concurrentUse("send") }
         switch event {
         case .responseStart(let status, let headers, let trailers):
             guard case .initial = response else {
@@ -136,8 +137,10 @@ extension Exchange {
         guard connection.queuedBytes > limit else { return }
         connection.flushNow()
         while !lost && connection.queuedBytes > limit {
+            connection.clientWaitBegan(.send)
             await withUnsafeContinuation { writeWaiter = $0 }
         }
+        connection.clientWaitEnded(.send, bodyWaitPending: waitingForBody)
         if lost && !responseComplete { throw ASGIError.disconnected() }
     }
 }

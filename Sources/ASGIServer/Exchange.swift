@@ -38,6 +38,8 @@ final class Exchange: @unchecked Sendable {
     @exclusivity(unchecked) private var bodyDelivered = false
     @exclusivity(unchecked) private var continueSent = false
     @exclusivity(unchecked) var receiveWaiter: UnsafeContinuation<Void, Never>?
+    /// A `receive()` is suspended until body bytes come (bounded by `--timeout-body-read`).
+    @exclusivity(unchecked) private(set) var waitingForBody = false
     // Response
     @exclusivity(unchecked) var response = Response.initial
     /// The held `http.response.start`.
@@ -120,6 +122,7 @@ final class Exchange: @unchecked Sendable {
     }
 
     func receive() async throws(ASGIError) -> ReceiveEvent {
+        if receiveWaiter != nil { throw concurrentUse("receive()") }
         while true {
             if lost || responseComplete { return .disconnect }
             if !bodyDelivered {
@@ -133,9 +136,24 @@ final class Exchange: @unchecked Sendable {
                     connection.scheduleFlush()
                 }
             }
-            // Wait for body bytes, the end of the response, or the client leaving.
+            // Wait for body bytes, the end of the response, or the client leaving. Only a wait for
+            // body bytes is bounded (a wait for the end of the response is the application's).
+            waitingForBody = !bodyDelivered && !messageComplete
+            if waitingForBody { connection.clientWaitBegan(.bodyRead) }
             await withUnsafeContinuation { receiveWaiter = $0 }
+            if waitingForBody {
+                waitingForBody = false
+                connection.clientWaitEnded(.bodyRead, bodyWaitPending: false)
+            }
         }
+    }
+
+    /// A second task called `receive()` (or `send`) while one waits: one waiter per request, so
+    /// this is refused (and logged) instead of leaving one of them suspended forever.
+    func concurrentUse(_ call: String) -> ASGIError {
+        let error = ASGIError.protocolViolation("\(call) called while another \(call) of the same request is waiting")
+        connection.core.logger.error("ASGI application error: \(error)")
+        return error
     }
 
     private func takeBody() -> ReceiveEvent {

@@ -1,6 +1,7 @@
 public import ASGI
 import Glibc
 import Logging
+import Synchronization
 public import UVLoop
 
 /// The ASGI HTTP/1.1 server: one libuv loop on one thread serving an ``Application``.
@@ -89,9 +90,14 @@ public final class Server: Sendable {
 }
 
 /// A server started with ``Server/start(config:app:)``.
+///
+/// Releasing it without ``shutdown()`` stops the server gracefully in the background (the loop
+/// thread ends by itself); application tasks still running then (waiting on a thread pool, say)
+/// are never resumed on a closed loop: their jobs are dropped.
 public final class RunningServer: Sendable {
     private let thread: LoopThread
     private let core: CoreBox
+    private let stopped = Atomic<Bool>(false)
     /// The bound address.
     public let address: SocketAddress
     /// The bound TCP port (useful with port 0).
@@ -105,9 +111,20 @@ public final class RunningServer: Sendable {
         self.address = address
     }
 
+    deinit {
+        guard !stopped.load(ordering: .acquiring) else { return }
+        let loop = thread.loop
+        let core = self.core
+        loop.execute {
+            guard let server = core.core else { loop.stop(); return }
+            server.shutdown { loop.stop() }
+        }
+    }
+
     /// Graceful shutdown as on SIGTERM; returns `uv_loop_close`'s result (0: nothing leaked).
     @discardableResult
     public func shutdown() async -> Int32 {
+        stopped.store(true, ordering: .releasing)
         let loop = thread.loop
         let core = self.core
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in

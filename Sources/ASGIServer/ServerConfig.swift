@@ -35,6 +35,13 @@ public struct ServerConfig: Sendable {
     /// A request head must be complete within this many seconds of connect or of the previous
     /// response, else the connection closes (`--timeout-header`; slowloris defence).
     public var timeoutHeader: Double = 10
+    /// While the application waits in `receive()`, the longest wait for the next request body bytes
+    /// (`--timeout-body-read`): then 408 if nothing of the response was sent yet, else close; the
+    /// application sees `http.disconnect`.
+    public var timeoutBodyRead: Double = 60
+    /// The longest a `send` (or the final flush before a close) stays suspended because the client
+    /// does not read (`--timeout-send`): then the connection closes and `send` throws.
+    public var timeoutSend: Double = 60
     /// On SIGTERM/SIGINT, in-flight requests get this long to finish (`--timeout-graceful-shutdown`).
     public var timeoutGracefulShutdown: Double = 30
     /// Largest request head (request line + headers) in bytes (`--max-header-size`); larger → 431.
@@ -47,6 +54,10 @@ public struct ServerConfig: Sendable {
     public var bodyHighWaterMark = 64 * 1024
     /// Response bytes queued before `send` suspends until the socket drains.
     public var writeHighWaterMark = 64 * 1024
+    /// More open connections than this: a new one is answered 503 and closed, the others keep
+    /// being served (`--limit-max-connections`). nil: derived from the open-file limit (see
+    /// ``Server``), which the server raises to its hard limit at start.
+    public var limitMaxConnections: Int?
     /// More concurrent requests than this are answered 503 (`--limit-concurrency`).
     public var limitConcurrency: Int?
     /// Stop (or, under a supervisor, get replaced) after this many requests (`--limit-max-requests`).

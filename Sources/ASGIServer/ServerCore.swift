@@ -14,6 +14,8 @@ final class ServerCore: @unchecked Sendable {
     let parserLimits: ParserLimits
     let dates: DateCache
     let serverHeaderValue: [UInt8]?
+    /// `--root-path` as bytes, prepended to `raw_path`.
+    let rootPathBytes: [UInt8]
     let defaultHeaders: Headers?
     @exclusivity(unchecked) private(set) var listener: Listener?
     /// The listening address as the scope's `server` key.
@@ -30,6 +32,12 @@ final class ServerCore: @unchecked Sendable {
     /// What to do when the request limit is reached (default: graceful stop).
     var requestLimitAction: (() -> Void)?
     let proxy: ProxyHeaders?
+    /// Open connections allowed before new ones are answered 503.
+    let maxConnections: Int
+    /// One log line per second for floods of invalid requests, accept failures and refusals.
+    @exclusivity(unchecked) var invalidRequestLog = LogThrottle()
+    @exclusivity(unchecked) private var acceptErrorLog = LogThrottle()
+    @exclusivity(unchecked) private var refusedConnectionLog = LogThrottle()
     @exclusivity(unchecked) private var lifespan: LifespanRunner?
     @exclusivity(unchecked) private var shutdownWaiters: [() -> Void] = []
     @exclusivity(unchecked) private var shutdownTimer: LoopTimer?
@@ -43,6 +51,7 @@ final class ServerCore: @unchecked Sendable {
             maxHeadSize: config.maxHeaderSize, maxTargetLength: config.maxTargetLength,
             maxHeaderCount: config.maxHeaderCount)
         self.dates = DateCache(loop: loop)
+        self.rootPathBytes = Array(config.rootPath.utf8)
         self.serverHeaderValue = config.serverHeader ? Array(ServerConfig.serverName.utf8) : nil
         self.defaultHeaders = config.defaultHeaders.isEmpty ? nil : Headers(config.defaultHeaders)
         if let limit = config.limitMaxRequests {
@@ -51,6 +60,8 @@ final class ServerCore: @unchecked Sendable {
             self.requestLimit = nil
         }
         self.proxy = config.proxyHeaders ? ProxyHeaders(trusted: config.forwardedAllowIPs) : nil
+        let fileLimit = FileLimit.raiseToHard(logger: config.logger)
+        self.maxConnections = config.limitMaxConnections ?? FileLimit.defaultMaxConnections(openFileLimit: fileLimit)
     }
 
     /// Counts a completed response; at the request limit, recycles this server once.
@@ -100,7 +111,9 @@ final class ServerCore: @unchecked Sendable {
                 backlog: config.backlog,
                 onAccept: { [unowned self] stream in self.accept(stream) },
                 onError: { [unowned self] error in
-                    self.logger.warning("accept failed: \(error)")
+                    // EMFILE/ENFILE: libuv drops the pending connection and keeps listening.
+                    guard let count = self.acceptErrorLog.admit(now: self.loop.now) else { return }
+                    self.logger.warning("accept failed: \(error)\(count > 1 ? " (\(count) times since the last report)" : "")")
                 })
         } catch {
             listener.close()
@@ -117,6 +130,13 @@ final class ServerCore: @unchecked Sendable {
         let connection = Connection(core: self, stream: stream)
         connections[ObjectIdentifier(connection)] = connection
         connection.start()
+        if connections.count > maxConnections {
+            // Answered, not dropped: the client learns why, and the ones already open go on.
+            if let count = refusedConnectionLog.admit(now: loop.now) {
+                logger.warning("over --limit-max-connections (\(maxConnections)): answered 503 to \(count) connection(s)")
+            }
+            connection.respondDirectly(status: 503, message: "Service Unavailable: too many open connections")
+        }
     }
 
     func connectionClosed(_ connection: Connection) {

@@ -8,8 +8,8 @@ extension ServerOptions {
     public static let environmentNames: [(variable: String, flag: String, isBoolean: Bool)] = {
         let options = [
             "host", "port", "uds", "fd", "workers", "backlog", "log-level", "access-log-format",
-            "forwarded-allow-ips", "limit-concurrency", "limit-max-requests", "limit-max-requests-jitter",
-            "timeout-keep-alive", "timeout-header", "timeout-graceful-shutdown", "timeout-worker-healthcheck",
+            "forwarded-allow-ips", "limit-concurrency", "limit-max-connections", "limit-max-requests", "limit-max-requests-jitter",
+            "timeout-keep-alive", "timeout-header", "timeout-body-read", "timeout-send", "timeout-graceful-shutdown", "timeout-worker-healthcheck",
             "max-header-size", "root-path", "lifespan", "header", "reload-dir",
         ]
         let flags = ["access-log", "proxy-headers", "server-header", "date-header", "reload"]

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Glibc
 public import Logging
+import UVLoop
 
 /// The server's command-line flags (uvicorn's names and defaults), for any executable that
 /// serves an application: `@OptionGroup var server: ServerOptions`, then `server.makeConfig()`.
@@ -41,6 +42,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Maximum number of concurrent requests before answering 503.", valueName: "n"))
     public var limitConcurrency: Int?
 
+    @Option(help: ArgumentHelp("Maximum number of open connections per worker; more are answered 503 and closed. Default: the open-file limit less a reserve of min(256, limit/4).", valueName: "n"))
+    public var limitMaxConnections: Int?
+
     @Option(help: ArgumentHelp("Recycle a worker (or stop a single process) after this many requests.", valueName: "n"))
     public var limitMaxRequests: Int?
 
@@ -52,6 +56,12 @@ public struct ServerOptions: ParsableArguments, Sendable {
 
     @Option(help: ArgumentHelp("Close connections whose request head is not complete within this many seconds.", valueName: "seconds"))
     public var timeoutHeader: Double = 10
+
+    @Option(help: ArgumentHelp("While the application waits for request body bytes, the longest wait for more (then 408 or close).", valueName: "seconds"))
+    public var timeoutBodyRead: Double = 60
+
+    @Option(help: ArgumentHelp("Close the connection when a send waits this many seconds for a client that does not read.", valueName: "seconds"))
+    public var timeoutSend: Double = 60
 
     @Option(help: ArgumentHelp("Maximum seconds to wait for in-flight requests on SIGTERM/SIGINT.", valueName: "seconds"))
     public var timeoutGracefulShutdown: Double = 30
@@ -90,9 +100,12 @@ public struct ServerOptions: ParsableArguments, Sendable {
         guard backlog > 0 else { throw ValidationError("--backlog must be positive, got \(backlog)") }
         guard timeoutKeepAlive >= 0 else { throw ValidationError("--timeout-keep-alive must not be negative") }
         guard timeoutHeader > 0 else { throw ValidationError("--timeout-header must be positive") }
+        guard timeoutBodyRead > 0 else { throw ValidationError("--timeout-body-read must be positive") }
+        guard timeoutSend > 0 else { throw ValidationError("--timeout-send must be positive") }
         guard timeoutGracefulShutdown >= 0 else { throw ValidationError("--timeout-graceful-shutdown must not be negative") }
         guard maxHeaderSize >= 256 else { throw ValidationError("--max-header-size must be at least 256 bytes, got \(maxHeaderSize)") }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
+        if let limitMaxConnections, limitMaxConnections < 1 { throw ValidationError("--limit-max-connections must be at least 1") }
         if let limitMaxRequests, limitMaxRequests < 1 { throw ValidationError("--limit-max-requests must be at least 1") }
         guard limitMaxRequestsJitter >= 0 else { throw ValidationError("--limit-max-requests-jitter must not be negative") }
         guard timeoutWorkerHealthcheck >= 0 else { throw ValidationError("--timeout-worker-healthcheck must not be negative") }
@@ -105,6 +118,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
             }
         }
         if uds != nil && fd != nil { throw ValidationError("--uds and --fd cannot be used together") }
+        if let uds, SocketPath.occupant(of: uds) == .other {
+            throw ValidationError("--uds: '\(uds)' exists and is not a socket; refusing to replace it")
+        }
         if !rootPath.isEmpty && (!rootPath.hasPrefix("/") || rootPath.hasSuffix("/")) {
             throw ValidationError("--root-path must start with '/' and not end with '/', got '\(rootPath)'")
         }
@@ -120,6 +136,7 @@ public struct ServerOptions: ParsableArguments, Sendable {
         config.backlog = backlog
         config.accessLog = accessLog
         config.limitConcurrency = limitConcurrency
+        config.limitMaxConnections = limitMaxConnections
         config.limitMaxRequests = limitMaxRequests
         config.limitMaxRequestsJitter = limitMaxRequestsJitter
         config.proxyHeaders = proxyHeaders
@@ -127,6 +144,8 @@ public struct ServerOptions: ParsableArguments, Sendable {
         config.accessLogFormat = AccessLogFormat(validating: accessLogFormat) ?? .defaultFormat
         config.timeoutKeepAlive = timeoutKeepAlive
         config.timeoutHeader = timeoutHeader
+        config.timeoutBodyRead = timeoutBodyRead
+        config.timeoutSend = timeoutSend
         config.timeoutGracefulShutdown = timeoutGracefulShutdown
         config.maxHeaderSize = maxHeaderSize
         config.rootPath = rootPath

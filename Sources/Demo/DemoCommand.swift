@@ -29,6 +29,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Threads of the pool that runs blocking handlers (/blocking).", valueName: "n"))
     var blockingThreads: Int = 4
 
+    @Option(help: ArgumentHelp("Blocking requests that may wait for a pool thread; more are answered 503.", valueName: "n"))
+    var blockingQueue: Int = 1024
+
     func validate() throws {
         do {
             _ = try RedisConfiguration(url: redisURL)
@@ -36,6 +39,7 @@ struct DemoCommand: ParsableCommand {
             throw ValidationError("--redis-url: \(error)")
         }
         guard (1...256).contains(blockingThreads) else { throw ValidationError("--blocking-threads must be between 1 and 256") }
+        guard blockingQueue >= 0 else { throw ValidationError("--blocking-queue must not be negative") }
     }
 
     /// Reads the environment's flags, then the command line's (which win).
@@ -77,6 +81,7 @@ struct DemoCommand: ParsableCommand {
         if rawApp { return RawApp.application }
         var configuration = RouterConfiguration()
         configuration.blockingThreads = blockingThreads
+        configuration.blockingQueue = blockingQueue
         let router = makeDemoRouter(configuration: configuration)
         RedisRoutes.add(to: router, configuration: try RedisConfiguration(url: redisURL), logger: logger)
         if ServerOptions.processEnvironment()["SWIFTASGI_DEMO_TEST_ROUTES"] == "1" {

@@ -204,6 +204,13 @@ enum ByteClass {
         for i in 0..<bytes.count where lowercased(bytes[i]) != other[i] { return false }
         return true
     }
+
+    /// Whether `bytes` starts with a lower-case literal, ASCII case-insensitively.
+    static func startsWithLowercased(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+        let count = lower.utf8CodeUnitCount
+        guard bytes.count >= count else { return false }
+        return equalsLowercased(UnsafeRawBufferPointer(rebasing: bytes[..<count]), lower)
+    }
 }
 
 extension Array where Element == UInt8 {

@@ -32,6 +32,12 @@ extension HeadScanner {
             16 where ByteClass.equalsLowercased(name, "proxy-connection"),
             7 where ByteClass.equalsLowercased(name, "upgrade"):
             break
+        case 4 where ByteClass.equalsLowercased(name, "host"):
+            // RFC 9112 §3.2: exactly one Host, and a valid one (checked for presence at the end).
+            hostCount += 1
+            if hostCount > 1 { throw .badRequest("more than one Host header") }
+            guard Authority.isValid(value) else { throw .badRequest("invalid Host header") }
+            return
         case 6 where ByteClass.equalsLowercased(name, "expect"):
             expectsContinue = ByteClass.equalsLowercased(value, "100-continue")
             return

@@ -47,6 +47,7 @@ struct HeadScanner: ~Copyable {
     var fieldBytes = 0
 
     var contentLengthCount = 0
+    var hostCount = 0
     var transferEncodingCount = 0
     var transferEncodingIsChunked = false
     var expectsContinue = false
@@ -58,6 +59,7 @@ struct HeadScanner: ~Copyable {
         var versionMajor: Int
         var versionMinor: Int
         var contentLengthCount: Int
+        var hostCount: Int
         var transferEncodingCount: Int
         var expectsContinue: Bool
     }
@@ -65,7 +67,7 @@ struct HeadScanner: ~Copyable {
     var facts: Facts {
         Facts(
             versionMajor: versionMajor, versionMinor: versionMinor, contentLengthCount: contentLengthCount,
-            transferEncodingCount: transferEncodingCount, expectsContinue: expectsContinue)
+            hostCount: hostCount, transferEncodingCount: transferEncodingCount, expectsContinue: expectsContinue)
     }
 
     /// Whether the blank line ending the head has been scanned.
@@ -92,6 +94,7 @@ struct HeadScanner: ~Copyable {
             headers = Headers(minimumCapacity: max(lastFieldCount, 8), byteCount: max(fieldBytes, 256))
             fieldBytes = 0
             contentLengthCount = 0
+            hostCount = 0
             transferEncodingCount = 0
             transferEncodingIsChunked = false
             expectsContinue = false

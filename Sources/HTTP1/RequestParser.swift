@@ -186,6 +186,11 @@ public final class RequestParser {
         else { throw .badRequest("ambiguous message framing") }
         let method = http.method
         if method == HTTP_CONNECT.rawValue { throw .badRequest("CONNECT not supported") }
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (a second Host or an invalid
+        // one was refused by the scanner).
+        if facts.hostCount == 0, facts.versionMinor >= 1 { throw .badRequest("missing Host header") }
+        let authority = try RequestTarget.validate(
+            scratch.pointee.scanner.target.unsafeBytes, isOptions: method == HTTP_OPTIONS.rawValue)
         var contentLength: Int?
         if hasContentLength {
             guard let length = Int(exactly: http.content_length) else {
@@ -197,7 +202,11 @@ public final class RequestParser {
         if flags & upgrade == upgrade, isChunked || (contentLength ?? 0) > 0 {
             throw .badRequest("upgrade request with a body")
         }
-        let head = makeHead(method: method, facts: facts, contentLength: contentLength, isChunked: isChunked)
+        var head = makeHead(method: method, facts: facts, contentLength: contentLength, isChunked: isChunked)
+        if let authority {
+            // RFC 9112 §3.2.2: for an absolute-form target the target's authority wins over Host.
+            head.headers.replaceOrAdd(name: "host", value: String(decoding: authority, as: UTF8.self))
+        }
         releaseScratch()
         // The head is complete before the delegate hears of it (isReadingHead is false by then).
         phase = .body

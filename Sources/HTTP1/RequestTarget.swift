@@ -1,5 +1,40 @@
 /// Splits a request-target into path and query and percent-decodes the path.
 enum RequestTarget {
+    /// Checks the form of a request-target (RFC 9112 §3.2): origin-form (`/path?query`),
+    /// absolute-form (`http://authority/path?query`, scheme `http` or `https`, a valid authority)
+    /// or, for OPTIONS only, asterisk-form (`*`). Authority-form belongs to CONNECT, which the
+    /// parser refuses before this. Returns the authority of an absolute-form target, else nil.
+    static func validate(_ target: UnsafeRawBufferPointer, isOptions: Bool) throws(HTTPParseError)
+        -> UnsafeRawBufferPointer?
+    {
+        guard let first = target.first else { throw .badRequest("empty request target") }
+        if first == UInt8(ascii: "/") { return nil }
+        if first == UInt8(ascii: "*") {
+            guard target.count == 1, isOptions else { throw .badRequest("asterisk-form target outside OPTIONS") }
+            return nil
+        }
+        let schemeLength: Int
+        if ByteClass.startsWithLowercased(target, "http://") {
+            schemeLength = 7
+        } else if ByteClass.startsWithLowercased(target, "https://") {
+            schemeLength = 8
+        } else {
+            throw .badRequest("invalid request target")
+        }
+        var end = schemeLength
+        while end < target.count, target[end] != UInt8(ascii: "/"), target[end] != UInt8(ascii: "?"),
+            target[end] != UInt8(ascii: "#")
+        {
+            end += 1
+        }
+        let authority = UnsafeRawBufferPointer(rebasing: target[schemeLength..<end])
+        // An absolute URI for http(s) has a non-empty host (RFC 9110 §4.2.1).
+        guard !authority.isEmpty, authority.first != UInt8(ascii: ":"), Authority.isValid(authority) else {
+            throw .badRequest("invalid authority in request target")
+        }
+        return authority
+    }
+
     /// The path (origin-form) and query of `target`; a fragment is dropped.
     static func split(_ target: UnsafeRawBufferPointer) -> (path: UnsafeRawBufferPointer, query: UnsafeRawBufferPointer) {
         var pathStart = 0

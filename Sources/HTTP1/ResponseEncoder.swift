@@ -22,7 +22,10 @@ public enum ResponseEncoder {
     /// App headers are written as given (`name: value`, case kept); `date`, `server`,
     /// `content-length` / `transfer-encoding` and `connection` are added (lower-case, after the
     /// app's) only if the app did not send them. Status 1xx, 204 and 304 and HEAD requests get no
-    /// body; 1xx gets neither date, server nor connection. On a throw `buffer` is left unchanged.
+    /// body; 1xx gets neither date, server nor connection. An HTTP/1.0 request never gets a
+    /// transfer-encoding (the app's is dropped; the body is close-delimited or has a length). A
+    /// HEAD answered with an empty one-shot body gets no content-length (the GET may be
+    /// streamed). On a throw `buffer` is left unchanged.
     ///
     /// Throws `ASGIError.invalidHeader` for a name that is empty or not a token, or a value with
     /// CR, LF or NUL; `ASGIError.protocolViolation` for a status outside 100...999, an invalid or
@@ -53,8 +56,10 @@ public enum ResponseEncoder {
     ) throws(ASGIError) -> ResponseFraming {
         writeStatusLine(status, into: &writer)
         var sent = SentHeaders()
-        try sent.write(headers, into: &writer)
-        if let extraHeaders { try sent.write(extraHeaders, into: &writer) }
+        // HTTP/1.0 has no chunked coding: an application's transfer-encoding is not passed on.
+        let chunkedAllowed = request.versionMinor >= 1
+        try sent.write(headers, withoutTransferEncoding: !chunkedAllowed, into: &writer)
+        if let extraHeaders { try sent.write(extraHeaders, withoutTransferEncoding: !chunkedAllowed, into: &writer) }
 
         let interim = status < 200
         if !interim {
@@ -66,7 +71,9 @@ public enum ResponseEncoder {
             body = .none
         } else if request.isHead {
             body = .none
-            if sent.contentLength == nil, let bodyLength { writeContentLength(bodyLength, into: &writer) }
+            // An empty one-shot body says nothing of the GET's length (that one may be streamed):
+            // only a body the application did send gives a content-length.
+            if sent.contentLength == nil, let bodyLength, bodyLength > 0 { writeContentLength(bodyLength, into: &writer) }
         } else {
             if sent.contentLength != nil, sent.transferEncoding {
                 throw .protocolViolation("both content-length and transfer-encoding")
@@ -79,12 +86,12 @@ public enum ResponseEncoder {
                     throw .contentLengthMismatch("body of \(bodyLength) bytes but content-length \(length)")
                 }
                 body = .contentLength(length)
-            } else if sent.chunked {
+            } else if sent.chunked, chunkedAllowed {
                 body = .chunked
             } else if let bodyLength {
                 writeContentLength(bodyLength, into: &writer)
                 body = .contentLength(bodyLength)
-            } else if request.versionMinor >= 1 {
+            } else if chunkedAllowed {
                 writer.write("transfer-encoding: chunked\r\n")
                 body = .chunked
             } else {

@@ -11,8 +11,12 @@ struct SentHeaders {
     var date = false
     var server = false
 
-    /// Writes `name: value\r\n` for each field, refusing header injection.
-    mutating func write(_ headers: Headers, into writer: inout HeadWriter) throws(ASGIError) {
+    /// Writes `name: value\r\n` for each field, refusing header injection. With
+    /// `withoutTransferEncoding` (an HTTP/1.0 client, which knows no transfer codings) a
+    /// transfer-encoding field is noted but not written.
+    mutating func write(_ headers: Headers, withoutTransferEncoding: Bool = false, into writer: inout HeadWriter)
+        throws(ASGIError)
+    {
         // Indices, not `for field in headers`: the iterator would retain the header storage.
         for index in headers.indices {
             let field = headers[index]
@@ -23,6 +27,9 @@ struct SentHeaders {
                         try Self.validate(name: name, value: value)
                         try note(name: name, value: value)
                     } catch { return error }
+                    if withoutTransferEncoding, name.count == 17, ByteClass.equalsLowercased(name, "transfer-encoding") {
+                        return nil
+                    }
                     writer.writeField(name, value)
                     return nil
                 }

@@ -25,7 +25,10 @@ public final class EventLoop: @unchecked Sendable {
     let wakeup: WakeupQueue
     @exclusivity(unchecked) var localJobs: JobQueue
     var thread: pthread_t? {
-        didSet { hasThreadFlag.store(thread != nil, ordering: .releasing) }
+        didSet {
+            if let thread { executor.bind(to: thread) }
+            hasThreadFlag.store(thread != nil, ordering: .releasing)
+        }
     }
     private let hasThreadFlag = Atomic<Bool>(false)
     /// Whether a thread has started running this loop.
@@ -45,11 +48,12 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) var closed = false
 
     public init() throws(UVError) {
+        _ = Self.brokenPipeIgnored
         raw = Handle.allocate(uv_loop_t.self)
         try uvCheck(uv_loop_init(raw))
         wakeup = WakeupQueue()
         localJobs = JobQueue()
-        executor = LoopExecutor(loop: self)
+        executor = LoopExecutor(loop: self, wakeup: wakeup)
         raw.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         try wakeup.attach(to: self)
         prepare = Handle.allocate(uv_prepare_t.self)
@@ -64,6 +68,14 @@ public final class EventLoop: @unchecked Sendable {
         uv_unref(Handle.base(prepare))
         uv_unref(Handle.base(check))
     }
+
+    /// libuv writes sockets with write(2)/writev(2): a peer that reset its connection would raise
+    /// SIGPIPE, whose default action kills the process. Ignored once, process-wide, as every
+    /// server does; the write then fails with EPIPE and the connection closes.
+    private static let brokenPipeIgnored: Void = {
+        // SIG_IGN is `(__sighandler_t) 1`, a macro Swift does not import.
+        _ = signal(SIGPIPE, unsafeBitCast(Int(1), to: __sighandler_t.self))
+    }()
 
     @inline(__always)
     static func from(_ loop: UnsafeMutablePointer<uv_loop_t>?) -> EventLoop {
@@ -158,6 +170,7 @@ public final class EventLoop: @unchecked Sendable {
         Handle.close(prepare)
         Handle.close(check)
         Handle.close(idle)
+        executor.loopDidClose()
         wakeup.detach()
         // Let pending close callbacks run. Handles someone forgot stay open: uv_loop_close then
         // reports UV_EBUSY, which is exactly the leak check tests want.

@@ -50,13 +50,18 @@ public final class Listener {
         return listener
     }
 
-    /// Binds a Unix socket at `path` (an existing socket file is replaced).
+    /// Binds a Unix socket at `path` (an existing socket file is replaced; any other file is left
+    /// alone and the bind fails with `EEXIST`).
     public static func unix(loop: EventLoop, path: String) throws(UVError) -> Listener {
         let pipe = Handle.allocate(uv_pipe_t.self)
         uv_pipe_init(loop.raw, pipe, 0)
         let stream = UnsafeMutableRawPointer(pipe).assumingMemoryBound(to: uv_stream_t.self)
         let listener = Listener(loop: loop, kind: .pipe, handle: stream, address: SocketAddress(host: path, port: nil))
-        unlink(path)
+        do throws(UVError) { try SocketPath.removeStale(path) } catch {
+            listener.address = SocketAddress(host: path, port: 0)  // not ours: close must not unlink it
+            listener.close()
+            throw error
+        }
         let result = uv_pipe_bind(pipe, path)
         if result < 0 { listener.close(); throw UVError(result) }
         return listener
@@ -117,7 +122,8 @@ public final class Listener {
     }
 
     /// Creates a listening Unix socket at `path` with plain system calls (a supervisor that hands
-    /// the descriptor to its workers). Returns the file descriptor.
+    /// the descriptor to its workers); a stale socket there is replaced, anything else refused
+    /// (`EEXIST`). Returns the file descriptor.
     public static func bindUnixSocket(path: String, backlog: Int32) throws(UVError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw UVError(-errno) }
@@ -128,7 +134,10 @@ public final class Listener {
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, byte) in bytes.enumerated() { raw[i] = byte }
         }
-        unlink(path)
+        do throws(UVError) { try SocketPath.removeStale(path) } catch {
+            Glibc.close(fd)
+            throw error
+        }
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }

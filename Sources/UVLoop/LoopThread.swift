@@ -33,6 +33,12 @@ public final class LoopThread: @unchecked Sendable {
         while !loop.hasThread { sched_yield() }
     }
 
+    /// Without ``stopAndJoin()`` the thread is detached: this object goes away only when the
+    /// thread has ended (the thread holds it), after someone else stopped the loop.
+    deinit {
+        if let thread { pthread_detach(thread) }
+    }
+
     /// Stops the loop, waits for its thread, and returns `uv_loop_close`'s result.
     @discardableResult
     public func stopAndJoin() -> Int32 {

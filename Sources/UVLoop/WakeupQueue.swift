@@ -4,15 +4,21 @@ import Synchronization
 /// The only door into the loop from other threads: a locked queue of jobs and closures, drained
 /// by one `uv_async_t` callback on the loop thread (`uv_async_send` calls coalesce).
 final class WakeupQueue: @unchecked Sendable {
-    // Safety: `pending` is guarded by its Mutex; `async` is written on attach/detach on the loop
-    // thread, and read by other threads only between those two points (uv_async_send is thread-safe).
+    // Safety: everything is in `pending`, guarded by its Mutex. `uv_async_send` (thread-safe) is
+    // called with the lock held, and `detach` clears the handle under the same lock before it
+    // closes it: no thread can signal a handle that is being closed or freed.
     private struct Pending {
         var jobs: [UnownedJob] = []
         var closures: [@Sendable () -> Void] = []
-        var open = true
+        var async: AsyncHandle?
+    }
+    /// The `uv_async_t`, movable into the lock.
+    private struct AsyncHandle: @unchecked Sendable {
+        // Safety: other threads only pass it to uv_async_send (libuv's one thread-safe call), and
+        // only under the lock, while it is set (before `detach` clears it and closes the handle).
+        let pointer: UnsafeMutablePointer<uv_async_t>
     }
     private let pending = Mutex(Pending())
-    private var async: UnsafeMutablePointer<uv_async_t>?
 
     func attach(to loop: EventLoop) throws(UVError) {
         let handle = Handle.allocate(uv_async_t.self)
@@ -21,36 +27,38 @@ final class WakeupQueue: @unchecked Sendable {
             let queue = Handle.owner(Handle.base(handle!), as: WakeupQueue.self)!
             queue.drain(EventLoop.from(handle?.pointee.loop))
         })
-        async = handle
+        let attached = AsyncHandle(pointer: handle)
+        pending.withLock { $0.async = attached }
     }
 
+    /// Closes the handle; later pushes are refused (their jobs are dropped). Loop thread.
     func detach() {
-        pending.withLock { $0.open = false }
-        if let async { Handle.close(async) }
-        async = nil
+        let handle = pending.withLock { state in
+            defer { state.async = nil }
+            return state.async
+        }
+        if let handle { Handle.close(handle.pointer) }
     }
 
     /// Queues a job from any thread. Returns false if the loop is closed.
     @discardableResult
     func push(job: UnownedJob) -> Bool {
-        let accepted = pending.withLock { state -> Bool in
-            guard state.open else { return false }
+        pending.withLock { state -> Bool in
+            guard let async = state.async else { return false }
             state.jobs.append(job)
+            uv_async_send(async.pointer)
             return true
         }
-        if accepted, let async { uv_async_send(async) }
-        return accepted
     }
 
     @discardableResult
     func push(closure: @escaping @Sendable () -> Void) -> Bool {
-        let accepted = pending.withLock { state -> Bool in
-            guard state.open else { return false }
+        pending.withLock { state -> Bool in
+            guard let async = state.async else { return false }
             state.closures.append(closure)
+            uv_async_send(async.pointer)
             return true
         }
-        if accepted, let async { uv_async_send(async) }
-        return accepted
     }
 
     private func drain(_ loop: EventLoop) {

@@ -21,10 +21,13 @@ import Testing
         #expect(withUser.endpoint == .tcp(host: "127.0.0.1", port: 6379))
     }
 
-    @Test func localhostResolvesToLoopback() throws {
+    @Test func hostNamesStayNames() throws {
+        // Looked up by the client before every connect, not once here.
         let config = try RedisConfiguration(url: "redis://localhost:7000/")
-        #expect(config.endpoint == .tcp(host: "127.0.0.1", port: 7000))
+        #expect(config.endpoint == .tcp(host: "localhost", port: 7000))
         #expect(config.database == 0)
+        let service = try RedisConfiguration(url: "redis://redis_1.cache-net:6379/1")
+        #expect(service.endpoint == .tcp(host: "redis_1.cache-net", port: 6379))
     }
 
     @Test func ipv6Host() throws {
@@ -46,7 +49,7 @@ import Testing
         "http://127.0.0.1:6379",
         "127.0.0.1:6379",
         "redis://",
-        "redis://no-such-host.invalid:6379",
+        "redis://bad!name:6379",
         "redis://127.0.0.1:0",
         "redis://127.0.0.1:65536",
         "redis://127.0.0.1:port",

@@ -6,13 +6,16 @@ final class RedisServerProcess: @unchecked Sendable {
     // Safety: a test owns its server and calls it from one task at a time (the test body or the
     // loop task it awaits), never concurrently.
     let port: Int
+    /// The loopback address it binds (any of 127.0.0.0/8).
+    let host: String
     let extraArguments: [String]
     private(set) var process: Process?
 
     /// Starts a server on a fresh port (or `port`, to restart on the same one) and waits until it
     /// answers PING.
-    init(port: Int? = nil, arguments: [String] = []) throws {
+    init(port: Int? = nil, host: String = "127.0.0.1", arguments: [String] = []) throws {
         self.port = try port ?? Self.freePort()
+        self.host = host
         extraArguments = arguments
         try start()
     }
@@ -23,7 +26,7 @@ final class RedisServerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         process.arguments = [
-            "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--port", "\(port)", "--bind", host, "--save", "", "--appendonly", "no",
             "--loglevel", "warning",
         ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
@@ -36,7 +39,7 @@ final class RedisServerProcess: @unchecked Sendable {
     /// Polls (bounded: 10 s) until the server answers PING on its port.
     func waitUntilAnswering() throws {
         for _ in 0..<500 {
-            if Self.answersPing(port: port) { return }
+            if Self.answersPing(port: port, host: host) { return }
             usleep(20_000)
         }
         throw TestFailure("redis-server on port \(port) did not answer within 10 s")
@@ -78,13 +81,13 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// One blocking PING; any RESP answer (+PONG, -NOAUTH) means the server is up.
-    static func answersPing(port: Int) -> Bool {
+    static func answersPing(port: Int, host: String = "127.0.0.1") -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = loopback(port: port)
+        var address = loopback(port: port, host: host)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -96,11 +99,11 @@ final class RedisServerProcess: @unchecked Sendable {
         return count > 0 && (buffer[0] == UInt8(ascii: "+") || buffer[0] == UInt8(ascii: "-"))
     }
 
-    private static func loopback(port: Int) -> sockaddr_in {
+    private static func loopback(port: Int, host: String = "127.0.0.1") -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         return address
     }
 }

@@ -41,7 +41,7 @@ import Testing
     @Test func longFragmentsAcrossFeeds() throws {
         let value = String(repeating: "v", count: 5000)
         let target = "/" + String(repeating: "t", count: 3000)
-        let recorder = try parse("GET \(target) HTTP/1.1\r\nX-Long: \(value)\r\n\r\n", piece: 7)
+        let recorder = try parse("GET \(target) HTTP/1.1\r\nHost: t\r\nX-Long: \(value)\r\n\r\n", piece: 7)
         let head = try #require(recorder.heads.first)
         #expect(head.path == target)
         #expect(head.headers["x-long"] == value)

@@ -3,9 +3,9 @@ import Testing
 @testable import HTTP1
 
 @Suite struct RequestParserBodyTests {
-    static let contentLengthRequest = bytes("POST /echo HTTP/1.1\r\nContent-Length: 11\r\n\r\nhello world")
+    static let contentLengthRequest = bytes("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world")
     static let chunkedRequest = bytes(
-        "POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "4\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\n\r\n")
 
     @Test func contentLengthBody() throws {
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func zeroContentLengthHasNoBody() throws {
-        let recorder = try parse("POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+        let recorder = try parse("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
         #expect(recorder.heads.first?.contentLength == 0)
         #expect(recorder.heads.first?.hasBody == false)
         #expect(recorder.completed == 1 && recorder.bodyCallbacks == 0)
@@ -69,7 +69,7 @@ import Testing
 
     @Test func chunkExtensionsAreIgnored() throws {
         let recorder = try parse(
-            "POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
+            "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n"
                 + "5;name=value\r\nhello\r\n6 ; a=\"quoted; \" ;b\r\n world\r\n0;last\r\n\r\n")
         #expect(recorder.bodies == [bytes("hello world")])
         #expect(recorder.completed == 1)
@@ -77,14 +77,14 @@ import Testing
 
     @Test func trailersAreParsedButNotDelivered() throws {
         let request = bytes(
-            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
-                + "3\r\nabc\r\n0\r\nX-Checksum: 42\r\nX-Other: y\r\n\r\n" + "GET /next HTTP/1.1\r\n\r\n")
+            "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
+                + "3\r\nabc\r\n0\r\nX-Checksum: 42\r\nX-Other: y\r\n\r\n" + "GET /next HTTP/1.1\r\nHost: t\r\n\r\n")
         for piece in [Int.max, 1] {
             let harness = Harness()
             let ends = try harness.feed(request, piece: piece)
-            #expect(ends == [request.count - 22, request.count])
+            #expect(ends == [request.count - 31, request.count])
             #expect(harness.recorder.bodies == [bytes("abc"), []])
-            #expect(harness.recorder.heads[0].headers.count == 2)
+            #expect(harness.recorder.heads[0].headers.count == 3)
             #expect(harness.recorder.heads[0].headers["x-checksum"] == nil)
             #expect(harness.recorder.heads[1].path == "/next")
         }
@@ -92,8 +92,8 @@ import Testing
 
     @Test func threePipelinedRequests() throws {
         let first = "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
-        let second = "POST /two HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
-        let third = "POST /three HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
+        let second = "POST /two HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"
+        let third = "POST /three HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
         let all = bytes(first + second + third)
         let harness = Harness()
         let results = try all.withUnsafeBytes { raw -> [RequestParser.FeedResult] in
@@ -119,16 +119,16 @@ import Testing
 
     @Test func parserStopsAfterEachMessage() throws {
         let harness = Harness()
-        let all = bytes("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
+        let all = bytes("GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n")
         let result = try all.withUnsafeBytes { try harness.parser.feed($0) }
-        #expect(result == .messageComplete(consumed: 19))
+        #expect(result == .messageComplete(consumed: 28))
         #expect(harness.recorder.heads.count == 1)
         #expect(harness.parser.isIdle)
     }
 
     @Test func largeBodyInOneCallback() throws {
         let body = [UInt8](repeating: UInt8(ascii: "z"), count: 100_000)
-        let request = bytes("PUT /big HTTP/1.1\r\nContent-Length: 100000\r\n\r\n") + body
+        let request = bytes("PUT /big HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n") + body
         let harness = Harness()
         try harness.feed(request)
         #expect(harness.recorder.bodies == [body])

@@ -90,6 +90,32 @@ private let chunkedHead = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n
         Rejection("HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", 505),
         Rejection("HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", 505),
         Rejection("HTTP/3.1", "GET / HTTP/3.1\r\n\r\n", 505),
+        // Host and the request target (RFC 9112 §3.2).
+        Rejection("HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n"),
+        Rejection("HTTP/1.1 without Host, other fields present", "GET / HTTP/1.1\r\nX-Host: a\r\n\r\n"),
+        Rejection("two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n"),
+        Rejection("two Host fields in HTTP/1.0", "GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n"),
+        Rejection("Host list", "GET / HTTP/1.1\r\nHost: a, b\r\n\r\n"),
+        Rejection("space inside Host", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n"),
+        Rejection("user information in Host", "GET / HTTP/1.1\r\nHost: user@a\r\n\r\n"),
+        Rejection("slash in Host", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"),
+        Rejection("unclosed IPv6 literal in Host", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"),
+        Rejection("empty IPv6 literal in Host", "GET / HTTP/1.1\r\nHost: []\r\n\r\n"),
+        Rejection("text after an IPv6 literal in Host", "GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n"),
+        Rejection("port out of range in Host", "GET / HTTP/1.1\r\nHost: a:65536\r\n\r\n"),
+        Rejection("port with a letter in Host", "GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n"),
+        Rejection("two ports in Host", "GET / HTTP/1.1\r\nHost: a:80:81\r\n\r\n"),
+        Rejection("bad percent escape in Host", "GET / HTTP/1.1\r\nHost: a%2\r\n\r\n"),
+        Rejection("obs-text in Host", bytes: Array("GET / HTTP/1.1\r\nHost: a".utf8) + [0xe9] + Array("\r\n\r\n".utf8), 400),
+        Rejection("relative target", "GET foo HTTP/1.1\r\nHost: a\r\n\r\n"),
+        Rejection("asterisk-form outside OPTIONS", "GET * HTTP/1.1\r\nHost: a\r\n\r\n"),
+        Rejection("asterisk followed by a path", "OPTIONS */x HTTP/1.1\r\nHost: a\r\n\r\n"),
+        Rejection("absolute-form with another scheme", "GET ftp://a/x HTTP/1.1\r\nHost: a\r\n\r\n"),
+        Rejection("absolute-form without authority", "GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n"),
+        Rejection("absolute-form with user information", "GET http://u@a/x HTTP/1.1\r\nHost: a\r\n\r\n"),
+        Rejection("absolute-form with a bad port", "GET http://a:x/ HTTP/1.1\r\nHost: a\r\n\r\n"),
+        Rejection("absolute-form without Host", "GET http://a/x HTTP/1.1\r\n\r\n"),
+        Rejection("scheme without slashes", "GET http:a HTTP/1.1\r\nHost: a\r\n\r\n"),
         // Limits.
         Rejection("head of 16 KiB + 1", bytes: Self.headOfSize(16385), 431),
         Rejection("101 header fields", bytes: Self.headWithFields(101), 431),
@@ -135,17 +161,17 @@ private let chunkedHead = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n
                 .whole?.reason == "both Content-Length and Transfer-Encoding")
     }
 
-    /// `GET / HTTP/1.1` plus one `X: aaa…` field, `size` bytes in all.
+    /// `GET / HTTP/1.1` plus `Host` and one `X: aaa…` field, `size` bytes in all.
     static func headOfSize(_ size: Int) -> [UInt8] {
-        let fixed = "GET / HTTP/1.1\r\nX: \r\n\r\n".utf8.count
-        return Array(("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: size - fixed) + "\r\n\r\n").utf8)
+        let fixed = "GET / HTTP/1.1\r\nHost: t\r\nX: \r\n\r\n".utf8.count
+        return Array(("GET / HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: size - fixed) + "\r\n\r\n").utf8)
     }
 
     static func headWithFields(_ count: Int) -> [UInt8] {
-        Array(("GET / HTTP/1.1\r\n" + (0..<count).map { "H\($0): v\r\n" }.joined() + "\r\n").utf8)
+        Array(("GET / HTTP/1.1\r\nHost: t\r\n" + (1..<count).map { "H\($0): v\r\n" }.joined() + "\r\n").utf8)
     }
 
     static func targetOfLength(_ length: Int) -> [UInt8] {
-        Array(("GET /" + String(repeating: "p", count: length - 1) + " HTTP/1.1\r\n\r\n").utf8)
+        Array(("GET /" + String(repeating: "p", count: length - 1) + " HTTP/1.1\r\nHost: t\r\n\r\n").utf8)
     }
 }

@@ -22,23 +22,45 @@ import Testing
     }
 
     @Test func percentDecodedPathAndRawPath() throws {
-        let head = try #require(try parse("GET /a%20b?x=%2F HTTP/1.1\r\n\r\n").heads.first)
+        let head = try #require(try parse("GET /a%20b?x=%2F HTTP/1.1\r\nHost: t\r\n\r\n").heads.first)
         #expect(head.path == "/a b")
         #expect(head.rawPath == bytes("/a%20b"))
         #expect(head.queryString == bytes("x=%2F"))
     }
 
     @Test func invalidEscapesKeptAndInvalidUTF8Replaced() throws {
-        let head = try #require(try parse("GET /%E2%82%AC/%zz/%4/%ff%41 HTTP/1.1\r\n\r\n").heads.first)
+        let head = try #require(try parse("GET /%E2%82%AC/%zz/%4/%ff%41 HTTP/1.1\r\nHost: t\r\n\r\n").heads.first)
         #expect(head.path == "/€/%zz/%4/\u{FFFD}A")
         #expect(head.rawPath == bytes("/%E2%82%AC/%zz/%4/%ff%41"))
     }
 
+    @Test func hostRules() throws {
+        let recorder = try parse(
+            "GET / HTTP/1.0\r\n\r\n" + "GET / HTTP/1.1\r\nHost:\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHOST: Example.COM:8080\r\n\r\n" + "GET / HTTP/1.1\r\nhost: [::1]:6000\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: 127.0.0.1:\r\n\r\n" + "GET / HTTP/1.1\r\nHost: xn--bcher-kva.example\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: a%2Eb_c~d\r\n\r\n" + "GET / HTTP/1.1\r\nHost: [v1.fe80::a+en1]\r\n\r\n")
+        #expect(recorder.heads.count == 8)
+        #expect(recorder.heads[1].headers["host"] == "")
+        #expect(recorder.heads[2].headers["host"] == "Example.COM:8080")
+    }
+
+    @Test func absoluteFormAuthorityWinsOverHost() throws {
+        let recorder = try parse(
+            "GET HTTP://a.example:81/x?y HTTP/1.1\r\nHost: other.example\r\nX: 1\r\n\r\n"
+                + "GET https://[::1]/ HTTP/1.1\r\nHost: b\r\n\r\n")
+        #expect(recorder.heads.count == 2)
+        #expect(recorder.heads[0].rawPath == bytes("/x") && recorder.heads[0].queryString == bytes("y"))
+        #expect(recorder.heads[0].headers.values(name: "host") == ["a.example:81"])
+        #expect(recorder.heads[0].headers["x"] == "1")
+        #expect(recorder.heads[1].headers.values(name: "host") == ["[::1]"])
+    }
+
     @Test func absoluteFormTarget() throws {
         let recorder = try parse(
-            "GET http://example.com:8080/p/q?x=1#frag HTTP/1.1\r\n\r\n"
-                + "GET http://example.com HTTP/1.1\r\n\r\n" + "OPTIONS * HTTP/1.1\r\n\r\n"
-                + "GET /only#frag HTTP/1.1\r\n\r\n")
+            "GET http://example.com:8080/p/q?x=1#frag HTTP/1.1\r\nHost: t\r\n\r\n"
+                + "GET http://example.com HTTP/1.1\r\nHost: t\r\n\r\n" + "OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n"
+                + "GET /only#frag HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(recorder.heads.count == 4)
         #expect(recorder.heads[0].rawPath == bytes("/p/q"))
         #expect(recorder.heads[0].queryString == bytes("x=1"))
@@ -49,26 +71,26 @@ import Testing
 
     @Test func duplicateHeadersKeptInOrder() throws {
         let head = try #require(
-            try parse("GET / HTTP/1.1\r\nSet-Cookie: a=1\r\nX: 1\r\nset-cookie: b=2\r\nSET-COOKIE: c=3\r\n\r\n").heads.first)
-        #expect(head.headers == [("set-cookie", "a=1"), ("x", "1"), ("set-cookie", "b=2"), ("set-cookie", "c=3")])
+            try parse("GET / HTTP/1.1\r\nHost: t\r\nSet-Cookie: a=1\r\nX: 1\r\nset-cookie: b=2\r\nSET-COOKIE: c=3\r\n\r\n").heads.first)
+        #expect(head.headers == [("host", "t"), ("set-cookie", "a=1"), ("x", "1"), ("set-cookie", "b=2"), ("set-cookie", "c=3")])
         #expect(head.headers.values(name: "set-cookie") == ["a=1", "b=2", "c=3"])
     }
 
     @Test func valuesTrimmedAndEmptyValuesKept() throws {
         let head = try #require(
-            try parse("GET / HTTP/1.1\r\nA:   spaced out \t \r\nB:\r\nC: \t\r\nD:x\r\n\r\n").heads.first)
-        #expect(head.headers == [("a", "spaced out"), ("b", ""), ("c", ""), ("d", "x")])
+            try parse("GET / HTTP/1.1\r\nHost: t\r\nA:   spaced out \t \r\nB:\r\nC: \t\r\nD:x\r\n\r\n").heads.first)
+        #expect(head.headers == [("host", "t"), ("a", "spaced out"), ("b", ""), ("c", ""), ("d", "x")])
     }
 
     @Test func obsTextInValueIsKept() throws {
-        let head = try #require(try parse("GET / HTTP/1.1\r\nX: caf\u{e9}\r\n\r\n").heads.first)
+        let head = try #require(try parse("GET / HTTP/1.1\r\nHost: t\r\nX: caf\u{e9}\r\n\r\n").heads.first)
         #expect(head.headers["x"] == "café")
     }
 
     @Test(arguments: [
-        ("GET / HTTP/1.1\r\n\r\n", true),
-        ("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false),
-        ("GET / HTTP/1.1\r\nConnection: Close\r\n\r\n", false),
+        ("GET / HTTP/1.1\r\nHost: t\r\n\r\n", true),
+        ("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", false),
+        ("GET / HTTP/1.1\r\nHost: t\r\nConnection: Close\r\n\r\n", false),
         ("GET / HTTP/1.0\r\n\r\n", false),
         ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
         ("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true),
@@ -79,28 +101,28 @@ import Testing
     }
 
     @Test func versions() throws {
-        let recorder = try parse("GET / HTTP/1.0\r\n\r\nGET / HTTP/1.2\r\n\r\n")
+        let recorder = try parse("GET / HTTP/1.0\r\n\r\nGET / HTTP/1.2\r\nHost: t\r\n\r\n")
         #expect(recorder.heads[0].httpVersion == "1.0" && recorder.heads[0].versionMinor == 0)
         #expect(recorder.heads[1].httpVersion == "1.1" && recorder.heads[1].versionMinor == 2)
     }
 
     @Test func expectContinueFlag() throws {
         let recorder = try parse(
-            "POST / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\nx"
-                + "POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"
+            "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\nx"
+                + "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx"
                 + "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx")
         #expect(recorder.heads.map(\.expectsContinue) == [true, false, false])
     }
 
     @Test func connectionCloseThenMoreBytesStillParse() throws {
-        let recorder = try parse("GET /a HTTP/1.1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
+        let recorder = try parse("GET /a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(recorder.heads.map(\.path) == ["/a", "/b"])
         #expect(recorder.heads.map(\.keepAlive) == [false, true])
     }
 
     @Test func upgradeWithoutBodyIsAnOrdinaryRequest() throws {
         let request = bytes(
-            "GET /ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /next HTTP/1.1\r\n\r\n")
+            "GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /next HTTP/1.1\r\nHost: t\r\n\r\n")
         let harness = Harness()
         let ends = try harness.feed(request)
         #expect(ends.count == 2 && ends.last == request.count)
@@ -110,7 +132,7 @@ import Testing
     }
 
     @Test func leadingEmptyLinesAreSkipped() throws {
-        let head = try #require(try parse("\r\n\r\nGET /x HTTP/1.1\r\n\r\n").heads.first)
+        let head = try #require(try parse("\r\n\r\nGET /x HTTP/1.1\r\nHost: t\r\n\r\n").heads.first)
         #expect(head.path == "/x")
     }
 
@@ -129,7 +151,7 @@ import Testing
         #expect(harness.parser.isIdle && !harness.parser.isReadingHead)
         try harness.feed(bytes("GET / HT"))
         #expect(!harness.parser.isIdle && harness.parser.isReadingHead)
-        try harness.feed(bytes("TP/1.1\r\nContent-Length: 3\r\n\r\nab"))
+        try harness.feed(bytes("TP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nab"))
         #expect(!harness.parser.isIdle && !harness.parser.isReadingHead)
         try harness.feed(bytes("c"))
         #expect(harness.parser.isIdle && !harness.parser.isReadingHead)
@@ -150,15 +172,15 @@ import Testing
         let observer = Observer()
         let parser = RequestParser()
         parser.delegate = observer
-        let result = try bytes("GET / HTTP/1.1\r\n\r\n").withUnsafeBytes { try parser.feed($0) }
-        #expect(result == .messageComplete(consumed: 18))
+        let result = try bytes("GET / HTTP/1.1\r\nHost: t\r\n\r\n").withUnsafeBytes { try parser.feed($0) }
+        #expect(result == .messageComplete(consumed: 27))
         #expect(observer.seen == ["head idle=false readingHead=false", "end idle=true readingHead=false"])
     }
 
     @Test func deadAfterError() throws {
         let harness = Harness()
-        #expect(throws: HTTPParseError.self) { try harness.feed(bytes("GET / HTTP/1.1\r\nA B: c\r\n\r\n")) }
-        let again = rejectionOf(harness, bytes("GET / HTTP/1.1\r\n\r\n"))
+        #expect(throws: HTTPParseError.self) { try harness.feed(bytes("GET / HTTP/1.1\r\nHost: t\r\nA B: c\r\n\r\n")) }
+        let again = rejectionOf(harness, bytes("GET / HTTP/1.1\r\nHost: t\r\n\r\n"))
         #expect(again?.status == 400)
         #expect(harness.recorder.heads.isEmpty)
     }

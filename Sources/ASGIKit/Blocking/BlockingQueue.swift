@@ -10,14 +10,17 @@ final class BlockingQueue: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let maxThreads: Int
+    /// Jobs allowed to wait for a thread (nil: no bound).
+    private let maxQueued: Int?
     private var jobs: [Job] = []
     private var head = 0
     private var threads = 0
     private var idle = 0
     private var closed = false
 
-    init(maxThreads: Int) {
+    init(maxThreads: Int, maxQueued: Int?) {
         self.maxThreads = maxThreads
+        self.maxQueued = maxQueued
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
     }
@@ -35,8 +38,15 @@ final class BlockingQueue: @unchecked Sendable {
         return threads
     }
 
-    func submit(_ job: @escaping Job) {
+    /// Queues `job`; false (and `job` dropped) when `maxQueued` jobs already wait for a thread.
+    func submit(_ job: @escaping Job) -> Bool {
         pthread_mutex_lock(mutex)
+        // Jobs beyond the idle threads and the threads still to start wait in the queue.
+        let waiting = jobs.count - head - idle - (maxThreads - threads)
+        if let maxQueued, waiting >= maxQueued {
+            pthread_mutex_unlock(mutex)
+            return false
+        }
         jobs.append(job)
         // Idle threads (woken or about to be) take one queued job each; start a thread for the rest.
         let startThread = jobs.count - head > idle && threads < maxThreads
@@ -44,6 +54,7 @@ final class BlockingQueue: @unchecked Sendable {
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
         if startThread { spawn() }
+        return true
     }
 
     /// Lets the workers exit once the queue is empty.

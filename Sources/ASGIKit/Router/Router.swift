@@ -83,7 +83,7 @@ public final class Router: Sendable, RouteBuilder {
     }
 
     /// Serves one ASGI call (same as ``application``).
-    public func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+    public func callAsFunction(_ scope: Scope, _ receive: @escaping Receive, _ send: @escaping Send) async throws {
         try await frozen().serve(scope, receive, send)
     }
 

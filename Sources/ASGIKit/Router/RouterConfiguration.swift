@@ -14,6 +14,9 @@ public struct RouterConfiguration: Sendable {
     /// Threads of the pool that runs `router.blocking` handlers (started on first use). Requests beyond
     /// that wait in a FIFO queue; the loop never waits for them.
     public var blockingThreads: Int = 4
+    /// Blocking requests allowed to wait for a pool thread; past it they are answered 503 at once
+    /// (nil: no bound).
+    public var blockingQueue: Int? = 1024
     /// Where unhandled handler errors (answered 500) are logged.
     public var logger: Logger = Logger(label: "ASGIKit.Router")
 

@@ -16,7 +16,8 @@ final class RouterServer: Sendable {
     init(state: Router.State, configuration: RouterConfiguration) {
         self.configuration = configuration
         let needsPool = state.definitions.contains { if case .blocking = $0.kind { true } else { false } }
-        let pool = needsPool ? BlockingPool(threads: configuration.blockingThreads) : nil
+        let pool = needsPool
+            ? BlockingPool(threads: configuration.blockingThreads, maxQueued: configuration.blockingQueue) : nil
         blockingPool = pool
 
         let root = RouteNode()
@@ -30,7 +31,11 @@ final class RouterServer: Sendable {
             case .blocking(let body):
                 handler = { request in
                     _ = try await request.body()
-                    return try await pool!.run { try body(request) }
+                    do {
+                        return try await pool!.run { try body(request) }
+                    } catch is BlockingPoolFull {
+                        throw HTTPError(503, "Service Unavailable: too many blocking requests waiting")
+                    }
                 }
             }
             let middlewares = Self.middlewares(of: definition.group, in: state.groups)
@@ -61,10 +66,10 @@ final class RouterServer: Sendable {
 
     // MARK: - Serving
 
-    /// ASGI entry point. `receive` and `send` do not escape this call: the request context keeps
-    /// `receive` only until the response is sent (a request kept alive past that by a stray task
-    /// reads an error instead of the connection).
-    func serve(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+    /// ASGI entry point. The request context keeps `receive` only until this call returns: a
+    /// request kept alive past that by a stray task reads `http.disconnect` (and a body read fails)
+    /// instead of the connection.
+    func serve(_ scope: Scope, _ receive: @escaping Receive, _ send: @escaping Send) async throws {
         guard scope.type == .http else {
             try await lifespan(scope, receive, send)
             return
@@ -82,18 +87,16 @@ final class RouterServer: Sendable {
             let header: Headers = [("allow", allow.joined(separator: ", "))]
             handler = MiddlewareChain.compose(rootMiddlewares) { _ in throw HTTPError(405, headers: header) }
         }
-        try await withoutActuallyEscaping(receive) { receive in
-            let context = RequestContext(receive: receive, maxBodyBytes: configuration.maxBodyBytes)
-            defer { context.detach() }
-            let request = Request(scope: scope, pathParameters: parameters, context: context)
-            let response: Response
-            do {
-                response = try await handler(request)
-            } catch {
-                response = errorResponse(error, request)
-            }
-            try await response.send(to: send) { self.errorResponse($0, request) }
+        let context = RequestContext(receive: receive, maxBodyBytes: configuration.maxBodyBytes)
+        defer { context.detach() }
+        let request = Request(scope: scope, pathParameters: parameters, context: context)
+        let response: Response
+        do {
+            response = try await handler(request)
+        } catch {
+            response = errorResponse(error, request)
         }
+        try await response.send(to: send) { self.errorResponse($0, request) }
     }
 
     /// The answer for an error a handler threw: an ``HTTPError`` as it says, anything else a 500
@@ -109,7 +112,7 @@ final class RouterServer: Sendable {
     }
 
     /// ASGI lifespan: runs the startup hooks, reports, waits for shutdown, runs those hooks.
-    private func lifespan(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+    private func lifespan(_ scope: Scope, _ receive: @escaping Receive, _ send: @escaping Send) async throws {
         while true {
             switch try await receive() {
             case .lifespanStartup:
