@@ -7,4 +7,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <sched.h>
+
+/* accept4(2) is declared only under _GNU_SOURCE, which the C library module is not built with. */
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 #endif

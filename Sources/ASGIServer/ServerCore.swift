@@ -100,18 +100,19 @@ final class ServerCore: @unchecked Sendable {
     private func listen() throws -> SocketAddress {
         let listener: Listener
         if let fd = config.fileDescriptor {
-            listener = try Listener.adopt(loop: loop, fileDescriptor: fd)
+            listener = try Listener.adopt(loop: loop, fileDescriptor: fd, backlog: config.backlog)
         } else if let path = config.unixSocket {
-            listener = try Listener.unix(loop: loop, path: path)
+            listener = try Listener.unix(loop: loop, path: path, backlog: config.backlog)
         } else {
-            listener = try Listener.tcp(loop: loop, host: config.host, port: config.port, reusePort: config.reusePort)
+            listener = try Listener.tcp(
+                loop: loop, host: config.host, port: config.port, reusePort: config.reusePort, backlog: config.backlog)
         }
         do {
             try listener.listen(
                 backlog: config.backlog,
                 onAccept: { [unowned self] stream in self.accept(stream) },
                 onError: { [unowned self] error in
-                    // EMFILE/ENFILE: libuv drops the pending connection and keeps listening.
+                    // EMFILE/ENFILE: the listener shed the pending connections and keeps going.
                     guard let count = self.acceptErrorLog.admit(now: self.loop.now) else { return }
                     self.logger.warning("accept failed: \(error)\(count > 1 ? " (\(count) times since the last report)" : "")")
                 })

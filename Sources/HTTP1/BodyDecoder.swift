@@ -4,7 +4,9 @@
 /// after the CR of a chunk-size line; a front proxy that frames the body differently would let a
 /// client smuggle a request. So the body never goes through http-parser: this decoder accepts only
 /// `hex-size [ext] CRLF data CRLF ... 0 [ext] CRLF`, after which the trailer section is scanned
-/// by `HeadScanner` in trailer mode.
+/// by `HeadScanner` in trailer mode. Extensions follow RFC 9112 §7.1.1 exactly:
+/// `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )` — whitespace only before a
+/// `;` or `=` or after one, never right before the CRLF.
 struct BodyDecoder {
     /// What one call to `next` found.
     struct Step {
@@ -19,8 +21,20 @@ struct BodyDecoder {
     private enum State {
         case fixed(remaining: Int)
         case chunkSize(size: Int, hasDigits: Bool)
+        /// Whitespace after the size: a `;` must follow.
         case chunkSizeWhitespace(size: Int)
-        case chunkExtension(size: Int)
+        /// After `;`: optional whitespace, then the extension's name.
+        case extensionNameStart(size: Int)
+        case extensionName(size: Int)
+        /// Whitespace after a name: `=` or `;` must follow.
+        case extensionAfterName(size: Int)
+        /// After `=`: optional whitespace, then a token or a quoted string.
+        case extensionValueStart(size: Int)
+        case extensionToken(size: Int)
+        case extensionQuoted(size: Int)
+        case extensionQuotedPair(size: Int)
+        /// After a value (a closing quote, or whitespace after a token): `;`, or CR after a quote.
+        case extensionAfterValue(size: Int, quoted: Bool)
         case chunkSizeLF(size: Int)
         case chunkData(remaining: Int)
         case chunkDataCR
@@ -68,7 +82,7 @@ struct BodyDecoder {
                 } else if byte == ByteClass.cr {
                     state = .chunkSizeLF(size: size)
                 } else if byte == UInt8(ascii: ";") {
-                    state = .chunkExtension(size: size)
+                    state = .extensionNameStart(size: size)
                 } else if ByteClass.isWhitespace(byte) {
                     state = .chunkSizeWhitespace(size: size)
                 } else {
@@ -78,22 +92,17 @@ struct BodyDecoder {
                 i += 1
             case .chunkSizeWhitespace(let size):
                 let byte = bytes[i]
-                if byte == ByteClass.cr {
-                    state = .chunkSizeLF(size: size)
-                } else if byte == UInt8(ascii: ";") {
-                    state = .chunkExtension(size: size)
+                if byte == UInt8(ascii: ";") {
+                    state = .extensionNameStart(size: size)
                 } else if !ByteClass.isWhitespace(byte) {
-                    throw .badRequest("invalid chunk size")
+                    throw .badRequest(byte == ByteClass.cr ? "whitespace after chunk size" : "invalid chunk size")
                 }
                 try countLineByte()
                 i += 1
-            case .chunkExtension(let size):
-                let byte = bytes[i]
-                if byte == ByteClass.cr {
-                    state = .chunkSizeLF(size: size)
-                } else if !ByteClass.isFieldValueChar(byte) {
-                    throw .badRequest("invalid chunk extension")
-                }
+            case .extensionNameStart(let size), .extensionName(let size), .extensionAfterName(let size),
+                .extensionValueStart(let size), .extensionToken(let size), .extensionQuoted(let size),
+                .extensionQuotedPair(let size), .extensionAfterValue(let size, _):
+                try scanExtension(bytes[i], size: size)
                 try countLineByte()
                 i += 1
             case .chunkSizeLF(let size):
@@ -118,6 +127,62 @@ struct BodyDecoder {
             }
         }
         return Step(end: i, data: nil, isDone: isDone)
+    }
+
+    /// One byte of a chunk extension (RFC 9112 §7.1.1), in whichever of its parts `state` is.
+    private mutating func scanExtension(_ byte: UInt8, size: Int) throws(HTTPParseError) {
+        let isToken = ByteClass.isTokenChar(byte)
+        let isSpace = ByteClass.isWhitespace(byte)
+        let next: State?
+        switch state {
+        case .extensionNameStart:
+            next = isToken ? .extensionName(size: size) : isSpace ? state : nil
+        case .extensionName:
+            next = isToken ? state : isSpace ? .extensionAfterName(size: size) : separator(byte, size: size, allowCR: true)
+        case .extensionAfterName:
+            next = isSpace ? state : separator(byte, size: size, allowCR: false)
+        case .extensionValueStart:
+            if byte == UInt8(ascii: "\"") { next = .extensionQuoted(size: size) } else {
+                next = isToken ? .extensionToken(size: size) : isSpace ? state : nil
+            }
+        case .extensionToken:
+            if isToken { next = state } else if isSpace { next = .extensionAfterValue(size: size, quoted: false) } else {
+                next = byte == UInt8(ascii: "=") ? nil : separator(byte, size: size, allowCR: true)
+            }
+        case .extensionQuoted:
+            // qdtext: HTAB, SP, VCHAR except `"` and `\`, obs-text.
+            if byte == UInt8(ascii: "\"") { next = .extensionAfterValue(size: size, quoted: true) } else if byte == UInt8(ascii: "\\") {
+                next = .extensionQuotedPair(size: size)
+            } else {
+                next = isSpace || (byte >= 0x21 && byte != 0x7f) ? state : nil
+            }
+        case .extensionQuotedPair:
+            next = isSpace || (byte >= 0x21 && byte != 0x7f) ? .extensionQuoted(size: size) : nil
+        case .extensionAfterValue(_, let quoted):
+            if isSpace { next = .extensionAfterValue(size: size, quoted: false) } else {
+                next = byte == UInt8(ascii: "=") ? nil : separator(byte, size: size, allowCR: quoted)
+            }
+        default:
+            next = nil
+        }
+        guard let next else {
+            throw .badRequest(byte == ByteClass.lf ? "bare LF in chunk extension" : "invalid chunk extension")
+        }
+        state = next
+    }
+
+    /// After a name or value: `;` starts another extension, `=` a value (after a name), CR ends
+    /// the line when no whitespace came before it.
+    private func separator(_ byte: UInt8, size: Int, allowCR: Bool) -> State? {
+        switch byte {
+        case UInt8(ascii: ";"): return .extensionNameStart(size: size)
+        case UInt8(ascii: "="):
+            if case .extensionName = state { return .extensionValueStart(size: size) }
+            if case .extensionAfterName = state { return .extensionValueStart(size: size) }
+            return nil
+        case ByteClass.cr: return allowCR ? .chunkSizeLF(size: size) : nil
+        default: return nil
+        }
     }
 
     @inline(__always)

@@ -44,9 +44,11 @@ extension HeadScanner {
         default:
             return
         }
+        // Trimmed: http-parser would take a trailing HTAB as part of the value (RFC 9110 §5.5: it
+        // is not), refusing `Content-Length: 5<HTAB>` and missing `Connection: close<HTAB>`.
         forward.append(name)
         forward.append(":")
-        forward.append(raw)
+        forward.append(value)
         forward.append("\r\n")
     }
 

@@ -67,6 +67,17 @@ import Testing
         }
     }
 
+    @Test func chunkExtensionsOfEveryValidShapeAreIgnored() throws {
+        // RFC 9112 §7.1.1: token names, token or quoted values, BWS around ";" and "=".
+        let text = "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "2;a\r\nab\r\n2;a=b;c=\"x \\\" y\";d\r\ncd\r\n2 ; e = f\t;g\r\nef\r\n2;h=\"\u{e9}\"\r\ngh\r\n0;last\r\n\r\n"
+        for piece in [Int.max, 1] {
+            let recorder = try parse(text, piece: piece)
+            #expect(recorder.bodies == [bytes("abcdefgh")])
+            #expect(recorder.completed == 1)
+        }
+    }
+
     @Test func chunkExtensionsAreIgnored() throws {
         let recorder = try parse(
             "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n"

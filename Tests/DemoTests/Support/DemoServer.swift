@@ -14,7 +14,11 @@ final class DemoServer: @unchecked Sendable {
     /// Starts the demo and waits (bounded: 20 s) for its start-up line.
     /// `redisURL`: passed as `--redis-url` when the demo takes it, and as `REDIS_URL` always;
     /// defaults to the test run's Redis.
-    init(_ arguments: [String] = [], unixSocket: String? = nil, redisURL: String? = DemoEnvironment.redisURL) throws {
+    /// `launcher`: a command that runs the demo (e.g. `prlimit --nofile=64:64`), or none.
+    init(
+        _ arguments: [String] = [], unixSocket: String? = nil, redisURL: String? = DemoEnvironment.redisURL,
+        launcher: [String] = []
+    ) throws {
         var arguments = arguments
         if let unixSocket { arguments += ["--uds", unixSocket] } else if !arguments.contains("--port") {
             arguments += ["--port", "0"]
@@ -28,7 +32,11 @@ final class DemoServer: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw DemoTestError("no asgi-demo at \(binary): build it first (swift build) or set ASGI_DEMO_BINARY")
         }
-        child = try ChildProcess(binary, arguments, environment: environment)
+        if let tool = launcher.first {
+            child = try ChildProcess(tool, Array(launcher.dropFirst()) + [binary] + arguments, environment: environment)
+        } else {
+            child = try ChildProcess(binary, arguments, environment: environment)
+        }
         self.unixSocket = unixSocket
         let started = child.stderr.wait(timeout: .seconds(20)) { $0.contains("(Press CTRL+C to quit)") }
         guard started, let line = child.stderr.text.split(separator: "\n").first(where: { $0.contains("running on") }) else {
