@@ -19,32 +19,32 @@ final class Connection: @unchecked Sendable {
     /// Strong: an application task may keep its exchange (and so this connection) after the
     /// server stopped; the cycle with the core's connection table ends when the connection closes.
     let core: ServerCore
-    let stream: Stream
-    let parser: RequestParser
+    private let stream: any ConnectionTransport
+    private let parser: RequestParser
     let client: Scope.Address?
-    @exclusivity(unchecked) var exchange: Exchange?
-    @exclusivity(unchecked) var state = State.open
+    @exclusivity(unchecked) private(set) var exchange: Exchange?
+    @exclusivity(unchecked) private var state = State.open
     /// Bytes read but not parsed yet: later pipelined requests.
-    @exclusivity(unchecked) var pending: [UInt8] = []
-    @exclusivity(unchecked) var pendingStart = 0
+    @exclusivity(unchecked) private var pending: [UInt8] = []
+    @exclusivity(unchecked) private var pendingStart = 0
     /// Response bytes waiting for the end-of-turn flush.
-    @exclusivity(unchecked) var out: [UInt8] = []
-    @exclusivity(unchecked) var flushScheduled = false
+    @exclusivity(unchecked) private var out: [UInt8] = []
+    @exclusivity(unchecked) private var flushScheduled = false
     /// False once the server wants this connection closed after the current response.
-    @exclusivity(unchecked) var keepAlive = true
-    @exclusivity(unchecked) var readPausedForBody = false
-    @exclusivity(unchecked) var readPausedForPending = false
-    @exclusivity(unchecked) var timer: TimerHandle?
-    @exclusivity(unchecked) var timerKind = TimerKind.none
-    @exclusivity(unchecked) var lastResponseEnd: UInt64
+    @exclusivity(unchecked) private(set) var keepAlive = true
+    @exclusivity(unchecked) private var readPausedForBody = false
+    @exclusivity(unchecked) private var readPausedForPending = false
+    @exclusivity(unchecked) private var timer: TimerHandle?
+    @exclusivity(unchecked) private var timerKind = TimerKind.none
+    @exclusivity(unchecked) private var lastResponseEnd: UInt64
     /// A parse error or 503 answered directly: ignore parser events until closed.
-    @exclusivity(unchecked) var rejecting = false
+    @exclusivity(unchecked) private var rejecting = false
     /// Whether the peer is in `--forwarded-allow-ips` (computed on the first request).
-    @exclusivity(unchecked) var peerTrusted: Bool?
+    @exclusivity(unchecked) private var peerTrusted: Bool?
     /// Responses completed on this connection.
-    @exclusivity(unchecked) var requestsServed = 0
+    @exclusivity(unchecked) private var requestsServed = 0
 
-    init(core: ServerCore, stream: Stream) {
+    init(core: ServerCore, stream: any ConnectionTransport) {
         self.core = core
         self.stream = stream
         self.parser = RequestParser(limits: core.parserLimits)
@@ -67,7 +67,7 @@ final class Connection: @unchecked Sendable {
 
     /// Feeds the parser until it stops: at the end of `bytes`, or after a complete request whose
     /// response is still being produced. Returns how many bytes it used.
-    func parse(_ bytes: UnsafeRawBufferPointer) -> Int {
+    private func parse(_ bytes: UnsafeRawBufferPointer) -> Int {
         var offset = 0
         while offset < bytes.count, state == .open, !rejecting {
             if let exchange, exchange.messageComplete { break }
@@ -87,7 +87,7 @@ final class Connection: @unchecked Sendable {
     }
 
     /// Parses queued pipelined bytes once the connection is ready for the next request.
-    func drainPending() {
+    private func drainPending() {
         while pendingStart < pending.count, state == .open, !rejecting {
             if let exchange, exchange.messageComplete { return }
             let start = pendingStart
@@ -105,12 +105,41 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    func resumeReadingIfAllowed() {
+    private func resumeReadingIfAllowed() {
         guard state == .open, !readPausedForBody, !readPausedForPending else { return }
         stream.startReading()
     }
 
-    // MARK: Writing
+    // MARK: Writing (the exchange's only ways to this connection's buffers)
+
+    /// Appends what `encode` writes to the response buffer, making `room` bytes of space first;
+    /// on a throw the buffer is left as it was.
+    @inline(__always)
+    func appendResponse<T>(reserving room: Int = 0, _ encode: (inout [UInt8]) throws(ASGIError) -> T) throws(ASGIError) -> T {
+        let mark = out.count
+        if room > 0, out.capacity - mark < room { out.reserveCapacity(mark + room) }
+        do {
+            return try encode(&out)
+        } catch {
+            out.removeSubrange(mark...)
+            throw error
+        }
+    }
+
+    /// Appends body bytes as they are (content-length or close-delimited framing).
+    @inline(__always)
+    func appendBody(_ bytes: [UInt8]) { out.append(contentsOf: bytes) }
+
+    /// Appends body bytes as one chunk.
+    @inline(__always)
+    func appendChunk(_ bytes: [UInt8]) { bytes.withUnsafeBytes { ResponseEncoder.encodeChunk($0, into: &out) } }
+
+    /// The application took the buffered body of `exchange`: reading may resume.
+    func bodyTaken(by exchange: Exchange) {
+        guard readPausedForBody, self.exchange === exchange else { return }
+        readPausedForBody = false
+        resumeReadingIfAllowed()
+    }
 
     /// Queues the end-of-turn flush of `out`.
     @inline(__always)
@@ -140,7 +169,7 @@ final class Connection: @unchecked Sendable {
     // MARK: Closing
 
     /// Closes once everything queued is written (after a `connection: close` response or an error).
-    func closeAfterFlush() {
+    private func closeAfterFlush() {
         guard state == .open else { return }
         state = .closing
         // A client that does not read the end of the response must not hold the connection.
@@ -151,7 +180,7 @@ final class Connection: @unchecked Sendable {
 
     /// Called after flushes and write completions while closing: half-close, then linger briefly
     /// reading and discarding, so the client reads our response before any reset.
-    func continueClosing() {
+    private func continueClosing() {
         guard state == .closing, out.isEmpty, stream.queuedWriteBytes == 0 else { return }
         state = .lingering
         stream.shutdown { [self] error in
@@ -192,5 +221,261 @@ final class Connection: @unchecked Sendable {
         }
         stream.close()
         core.connectionClosed(self)
+    }
+}
+
+extension Connection {
+    /// A request head arrived: build the scope and start the application on the loop executor.
+    private func startExchange(_ head: RequestHead) {
+        let exchange = Exchange(connection: self, head: head)
+        self.exchange = exchange
+        core.activeRequests += 1
+        if let proxy = core.proxy, peerTrusted == nil {
+            peerTrusted = client.map { proxy.isTrusted($0.host) } ?? false  // once per connection
+        }
+        let scope = makeScope(for: head, peerTrusted: peerTrusted ?? false)
+        exchange.client = scope.client
+        let app = core.app
+        let loop = core.loop
+        Task(executorPreference: loop.executor) {
+            var failure: (any Error)?
+            do {
+                // Each closure captures only `exchange`, which Swift can use as the closure context
+                // itself (no context allocation).
+                try await app(scope, { try await exchange.receiveOnLoop() }, { event in try await exchange.sendOnLoop(event) })
+            } catch {
+                failure = error
+            }
+            exchange.applicationFinished(error: failure)
+        }
+    }
+
+    /// The response of `exchange` is complete: log it, then serve the next request or close.
+    func responseDone(_ exchange: Exchange, keepAlive responseKeepAlive: Bool) {
+        if core.config.accessLog { logAccess(exchange) }
+        core.requestCompleted()
+        guard self.exchange === exchange, state == .open else { return }
+        self.exchange = nil
+        requestsServed += 1
+        lastResponseEnd = core.loop.now
+        // A body the application did not read cannot be skipped cheaply: close instead.
+        guard responseKeepAlive, keepAlive, exchange.messageComplete, !core.isShuttingDown else {
+            closeAfterFlush()
+            return
+        }
+        if readPausedForBody {
+            readPausedForBody = false
+            resumeReadingIfAllowed()
+        }
+        drainPending()
+        if self.exchange == nil, state == .open {
+            if parser.isIdle {
+                armTimer(.keepAlive, after: core.config.timeoutKeepAlive)
+            } else {
+                armTimer(.header, after: core.config.timeoutHeader)
+            }
+        }
+    }
+
+    /// The application call returned (or threw) for `exchange`.
+    func applicationFinished(_ exchange: Exchange, error: (any Error)?) {
+        core.activeRequests -= 1
+        if let error {
+            if let asgi = error as? ASGIError, asgi.isDisconnected {
+                core.logger.debug("application stopped after the client left")
+            } else {
+                core.logger.error("Exception in ASGI application: \(error)")
+            }
+        } else if !exchange.responseComplete && !exchange.lost {
+            core.logger.error("ASGI callable returned without completing the response")
+        }
+        guard !exchange.responseComplete, state == .open, self.exchange === exchange else { return }
+        if exchange.responseStarted {
+            endTruncated()
+        } else {
+            exchange.connectionLost()
+            respondDirectly(status: 500, message: "Internal Server Error")
+        }
+    }
+
+    /// Ends a response that cannot be completed: what is buffered goes out, then the connection
+    /// closes, so the client sees a truncated response (no final chunk, or fewer bytes than announced).
+    func endTruncated() {
+        exchange?.connectionLost()
+        rejecting = true
+        closeAfterFlush()
+    }
+}
+
+extension Connection: StreamDelegate, EndOfTurnFlushing {
+    func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
+        switch state {
+        case .open: break
+        case .lingering: return  // discard until EOF or the linger timer
+        case .closing, .closed: return
+        }
+        if exchange == nil, timerKind == .keepAlive {
+            // The next request started: from now on the head must complete in time.
+            let elapsed = Double(core.loop.now &- lastResponseEnd) / 1000
+            armTimer(.header, after: max(core.config.timeoutHeader - elapsed, 0))
+        }
+        if pendingStart < pending.count {
+            // Earlier bytes still wait for the current response: keep order.
+            queuePending(bytes)
+            return
+        }
+        let used = parse(bytes)
+        if used < bytes.count, state == .open, !rejecting {
+            queuePending(UnsafeRawBufferPointer(rebasing: bytes[used...]))
+        }
+    }
+
+    private func queuePending(_ bytes: UnsafeRawBufferPointer) {
+        pending.append(contentsOf: bytes)
+        if pending.count - pendingStart > core.config.bodyHighWaterMark {
+            readPausedForPending = true
+            stream.stopReading()
+        }
+    }
+
+    /// EOF or a socket error: the end of a lingering close, or the client leaving.
+    func streamDidEnd(error: UVError?) {
+        if let error, state != .lingering { core.logger.debug("connection error: \(error)") }
+        close()
+    }
+
+    func streamDidWrite() {
+        exchange?.writeProgressed()
+        if state == .closing { continueClosing() }
+    }
+
+    func flushAtEndOfTurn() {
+        flushScheduled = false
+        flushNow()
+        if state == .closing { continueClosing() }
+    }
+}
+
+extension Connection: RequestParserDelegate {
+    func parser(_ parser: RequestParser, didParseHead head: RequestHead) {
+        guard !rejecting else { return }
+        cancelTimer()
+        if let limit = core.config.limitConcurrency, core.activeRequests >= limit {
+            respondDirectly(status: 503, message: "Service Unavailable: too many concurrent requests")
+            return
+        }
+        startExchange(head)
+    }
+
+    func parser(_ parser: RequestParser, didReceiveBody chunk: UnsafeRawBufferPointer) {
+        guard !rejecting, let exchange else { return }
+        exchange.appendBody(chunk)
+        if exchange.queuedBodyBytes > core.config.bodyHighWaterMark, !readPausedForBody {
+            readPausedForBody = true
+            stream.stopReading()
+        }
+    }
+
+    func parserDidCompleteMessage(_ parser: RequestParser) {
+        guard !rejecting else { return }
+        exchange?.completeBody()
+    }
+
+    /// A malformed request: answer with its status (400/414/431/505) unless a response already
+    /// started, then close.
+    private func reject(_ error: any Error) {
+        let status = (error as? HTTPParseError)?.status ?? 400
+        let reason = (error as? HTTPParseError)?.reason ?? "\(error)"
+        core.logInvalidRequest(from: client, reason: reason)
+        if let exchange {
+            exchange.connectionLost()
+            guard !exchange.responseStarted else { close(); return }
+        }
+        respondDirectly(status: status, message: ResponseEncoder.reasonPhrase(status) + ": " + reason)
+    }
+
+    /// Writes a complete error response that the application never sees, then closes.
+    func respondDirectly(status: Int, message: String) {
+        rejecting = true
+        out.append(contentsOf: ResponseEncoder.errorResponse(
+            status: status, message: message, date: core.dateHeaderValue, server: core.serverHeaderValue))
+        closeAfterFlush()
+    }
+}
+
+extension Connection: TimerTarget {
+    /// One timer per connection, re-armed as the connection changes state: header timeout from
+    /// connect (and from the first byte after a keep-alive pause), keep-alive timeout while idle,
+    /// send timeout while the final bytes wait for a client before a close, linger while closing.
+    /// While the application handles a request the timer runs only while it waits for the client
+    /// (``clientWaitBegan(_:)``): the fast path never touches it.
+    private func armTimer(_ kind: TimerKind, after seconds: Double) {
+        timerKind = kind
+        let milliseconds = UInt64(max(seconds, 0) * 1000)
+        if timer == nil { timer = TimerHandle(loop: core.loop, target: self) }
+        timer?.start(after: milliseconds)
+    }
+
+    /// The application suspended for the client: in `receive()` for body bytes (`.bodyRead`) or in
+    /// `send` for the socket to drain (`.send`). A send wait takes precedence over a body wait
+    /// (both can be pending when one task reads while another writes).
+    func clientWaitBegan(_ kind: TimerKind) {
+        guard state == .open else { return }
+        switch kind {
+        case .bodyRead:
+            guard timerKind != .send else { return }
+            armTimer(.bodyRead, after: core.config.timeoutBodyRead)
+        case .send:
+            armTimer(.send, after: core.config.timeoutSend)
+        default:
+            preconditionFailure("not a wait for the client: \(kind)")
+        }
+    }
+
+    /// The wait of ``clientWaitBegan(_:)`` ended; a body wait still pending gets its timer back.
+    func clientWaitEnded(_ kind: TimerKind, bodyWaitPending: Bool) {
+        guard state == .open, timerKind == kind else { return }
+        if kind == .send, bodyWaitPending {
+            armTimer(.bodyRead, after: core.config.timeoutBodyRead)
+        } else {
+            cancelTimer()
+        }
+    }
+
+    private func cancelTimer() {
+        timerKind = .none
+        timer?.stop()
+    }
+
+    func timerFired() {
+        let kind = timerKind
+        timerKind = .none
+        switch kind {
+        case .none:
+            return
+        case .keepAlive:
+            close()
+        case .header:
+            if parser.isReadingHead {
+                core.logger.debug("request head from \(client?.description ?? "?") not complete in time")
+                respondDirectly(status: 408, message: "Request Timeout")
+            } else {
+                close()
+            }
+        case .bodyRead:
+            guard let exchange else { return }
+            core.logger.debug("request body from \(client?.description ?? "?") not received in time")
+            if exchange.responseStarted {
+                close()
+            } else {
+                exchange.connectionLost()
+                respondDirectly(status: 408, message: "Request Timeout")
+            }
+        case .send:
+            core.logger.debug("client \(client?.description ?? "?") did not read the response in time")
+            close()
+        case .linger:
+            close()
+        }
     }
 }

@@ -30,12 +30,8 @@ extension Exchange {
             if !moreTrailers {
                 let collected = trailerFields
                 if framing.body == .chunked {
-                    let mark = connection.out.count
-                    do {
-                        try ResponseEncoder.encodeLastChunk(trailers: collected, into: &connection.out)
-                    } catch {
-                        connection.out.removeSubrange(mark...)
-                        throw error
+                    try connection.appendResponse { (out) throws(ASGIError) in
+                        try ResponseEncoder.encodeLastChunk(trailers: collected, into: &out)
                     }
                 }
                 finishResponse()
@@ -60,20 +56,15 @@ extension Exchange {
                 isHead: head.method == "HEAD", versionMinor: head.versionMinor,
                 keepAlive: head.keepAlive && connection.keepAlive && !connection.core.isShuttingDown
                     && (messageComplete || !oneShot))
-            let mark = connection.out.count
+            let core = connection.core
             // One allocation for head and body (the buffer starts empty on a fresh connection).
-            if connection.out.capacity - mark < 384 + bytes.count {
-                connection.out.reserveCapacity(mark + 384 + (oneShot ? bytes.count : 0))
-            }
-            do {
-                framing = try ResponseEncoder.encodeHead(
+            framing = try connection.appendResponse(reserving: 384 + (oneShot ? bytes.count : 0)) {
+                (out) throws(ASGIError) in
+                try ResponseEncoder.encodeHead(
                     status: status, headers: headers, request: request,
                     bodyLength: oneShot ? bytes.count : nil,
-                    date: connection.core.dateHeaderValue, server: connection.core.serverHeaderValue,
-                    extraHeaders: connection.core.defaultHeaders, into: &connection.out)
-            } catch {
-                connection.out.removeSubrange(mark...)
-                throw error
+                    date: core.dateHeaderValue, server: core.serverHeaderValue,
+                    extraHeaders: core.defaultHeaders, into: &out)
             }
             response = .streaming
             try appendBody(bytes, moreBody: moreBody, trailers: trailers)
@@ -94,15 +85,13 @@ extension Exchange {
                 connection.endTruncated()
                 throw ASGIError.contentLengthMismatch("response body is longer than its content-length (\(length))")
             }
-            connection.out.append(contentsOf: bytes)
+            connection.appendBody(bytes)
         case .chunked:
             bodyBytesSent += bytes.count
-            if !bytes.isEmpty {
-                bytes.withUnsafeBytes { ResponseEncoder.encodeChunk($0, into: &connection.out) }
-            }
+            if !bytes.isEmpty { connection.appendChunk(bytes) }
         case .closeDelimited:
             bodyBytesSent += bytes.count
-            connection.out.append(contentsOf: bytes)
+            connection.appendBody(bytes)
         }
         connection.scheduleFlush()
         guard !moreBody else { return }
@@ -115,7 +104,9 @@ extension Exchange {
                 response = .awaitingTrailers
                 return
             }
-            try? ResponseEncoder.encodeLastChunk(trailers: nil, into: &connection.out)
+            try? connection.appendResponse { (out) throws(ASGIError) in
+                try ResponseEncoder.encodeLastChunk(trailers: nil, into: &out)
+            }
         } else if trailers {
             // Trailers need chunked framing; without it they are dropped, as the spec allows.
             response = .awaitingTrailers

@@ -132,7 +132,7 @@ final class Exchange: @unchecked Sendable {
                 if head.expectsContinue && !continueSent && !responseStarted {
                     // Nothing of the response is on the wire yet (a held start does not count).
                     continueSent = true
-                    connection.out.append(contentsOf: ResponseEncoder.continueResponse)
+                    connection.appendBody(ResponseEncoder.continueResponse)
                     connection.scheduleFlush()
                 }
             }
@@ -161,10 +161,7 @@ final class Exchange: @unchecked Sendable {
         swap(&chunk, &body)
         let more = !messageComplete
         if !more { bodyDelivered = true }
-        if connection.readPausedForBody, connection.exchange === self {
-            connection.readPausedForBody = false
-            connection.resumeReadingIfAllowed()
-        }
+        connection.bodyTaken(by: self)
         return .request(body: chunk, moreBody: more)
     }
 }

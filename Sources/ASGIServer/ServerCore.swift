@@ -35,7 +35,7 @@ final class ServerCore: @unchecked Sendable {
     /// Open connections allowed before new ones are answered 503.
     let maxConnections: Int
     /// One log line per second for floods of invalid requests, accept failures and refusals.
-    @exclusivity(unchecked) var invalidRequestLog = LogThrottle()
+    @exclusivity(unchecked) private var invalidRequestLog = LogThrottle()
     @exclusivity(unchecked) private var acceptErrorLog = LogThrottle()
     @exclusivity(unchecked) private var refusedConnectionLog = LogThrottle()
     @exclusivity(unchecked) private var lifespan: LifespanRunner?
@@ -62,6 +62,15 @@ final class ServerCore: @unchecked Sendable {
         self.proxy = config.proxyHeaders ? ProxyHeaders(trusted: config.forwardedAllowIPs) : nil
         let fileLimit = FileLimit.raiseToHard(logger: config.logger)
         self.maxConnections = config.limitMaxConnections ?? FileLimit.defaultMaxConnections(openFileLimit: fileLimit)
+    }
+
+    /// Every invalid request at debug; at info one line a second at most, with a count, so that a
+    /// flood of bad requests does not flood the log.
+    func logInvalidRequest(from client: Scope.Address?, reason: String) {
+        logger.debug("Invalid HTTP request from \(client?.description ?? "?"): \(reason)")
+        guard let count = invalidRequestLog.admit(now: loop.now) else { return }
+        let held = count > 1 ? " (\(count) invalid requests since the last report)" : ""
+        logger.info("Invalid HTTP request from \(client?.description ?? "?"): \(reason)\(held)")
     }
 
     /// Counts a completed response; at the request limit, recycles this server once.
@@ -126,7 +135,8 @@ final class ServerCore: @unchecked Sendable {
         return address
     }
 
-    private func accept(_ stream: Stream) {
+    /// A new connection on `stream` (a libuv stream from the listener, or a test's transport).
+    func accept(_ stream: any ConnectionTransport) {
         guard !isShuttingDown else { stream.close(); return }
         let connection = Connection(core: self, stream: stream)
         connections[ObjectIdentifier(connection)] = connection

@@ -101,6 +101,31 @@ public final class EventLoop: @unchecked Sendable {
         endOfTurn()
     }
 
+    /// Runs the loop on the calling thread until `condition` holds or `milliseconds` of real time
+    /// passed, and returns whether it held — for driving loop-confined code in-process (tests of
+    /// a connection fed from memory), with no thread of the loop's own. Not while another thread
+    /// runs the loop; successive calls may come from different threads.
+    @discardableResult
+    public func run(forAtMost milliseconds: UInt64, until condition: () -> Bool) -> Bool {
+        thread = pthread_self()
+        CurrentLoop.set(self)
+        defer { CurrentLoop.set(nil) }
+        uv_update_time(raw)
+        let deadline = uv_now(raw) &+ milliseconds
+        // Bounds each blocking uv_run to the deadline, whatever other timers are armed.
+        let guardTimer = Handle.allocate(uv_timer_t.self)
+        uv_timer_init(raw, guardTimer)
+        defer { Handle.close(guardTimer) }
+        while true {
+            endOfTurn()
+            if condition() { return true }
+            let now = uv_now(raw)
+            guard now < deadline else { return false }
+            uv_timer_start(guardTimer, { _ in }, min(deadline &- now, 10), 0)
+            uv_run(raw, UV_RUN_ONCE)
+        }
+    }
+
     /// Makes ``run()`` return. Thread-safe.
     public func stop() {
         execute { [self] in uv_stop(raw) }
