@@ -28,6 +28,7 @@ import Testing
             "--timeout-keep-alive", "2", "--timeout-header", "3", "--timeout-graceful-shutdown", "4",
             "--timeout-worker-healthcheck", "6", "--max-header-size", "8192", "--header", "x-a: 1",
             "--header", "x-b:2", "--no-server-header", "--no-date-header", "--lifespan", "off",
+            "--timeout-body-read", "7", "--timeout-send", "8", "--limit-max-connections", "900",
         ])
         let config = options.makeConfig(logger: .init(label: "t"))
         #expect(config.host == "0.0.0.0" && config.port == 8080 && config.backlog == 128)
@@ -39,6 +40,7 @@ import Testing
         #expect(config.maxHeaderSize == 8192 && config.rootPath == "/api" && config.lifespan == .off)
         #expect(config.defaultHeaders.map { "\($0.0)=\($0.1)" } == ["x-a=1", "x-b=2"])
         #expect(config.accessLogFormat.source == "%(h)s %(s)s")
+        #expect(config.timeoutBodyRead == 7 && config.timeoutSend == 8 && config.limitMaxConnections == 900)
     }
 
     @Test func workersAutoIsTheCPUCount() throws {
@@ -53,6 +55,8 @@ import Testing
         ["--header", "no-colon"], ["--header", "bad name: x"], ["--forwarded-allow-ips", "10.0.0.0/99"],
         ["--root-path", "api"], ["--access-log-format", "%(z)s"], ["--lifespan", "maybe"],
         ["--uds", "/tmp/a", "--fd", "3"], ["--backlog", "0"], ["--no-such-flag"],
+        ["--timeout-body-read", "0"], ["--timeout-send", "-1"], ["--limit-max-connections", "0"],
+        ["--uds", "/etc/hostname"],
     ])
     func badValuesAreRejected(arguments: [String]) {
         #expect(throws: (any Error).self) { try ServerOptions.parse(arguments) }
