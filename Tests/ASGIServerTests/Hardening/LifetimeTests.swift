@@ -126,17 +126,6 @@ import UVLoop
     /// Suspends the caller until a new thread, after `microseconds`, resumes it (like a
     /// blocking pool finishing a job).
     static func onAnotherThread(afterMicroseconds microseconds: UInt32) async {
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let box = Unmanaged.passRetained(WorkBox {
-                usleep(microseconds)
-                continuation.resume()
-            }).toOpaque()
-            var thread = pthread_t()
-            pthread_create(&thread, nil, { context in
-                Unmanaged<WorkBox>.fromOpaque(context!).takeRetainedValue().run()
-                return nil
-            }, box)
-            pthread_detach(thread)
-        }
+        _ = try? await blocking { usleep(microseconds) }
     }
 }
