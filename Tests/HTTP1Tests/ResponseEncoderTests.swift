@@ -84,6 +84,28 @@ import Testing
         #expect(streamingFraming == ResponseFraming(body: .none, keepAlive: true))
     }
 
+    @Test func headWithAnEmptyOneShotBodyGivesNoLength() throws {
+        // The GET might stream: an empty one-shot answer to HEAD says nothing of its length.
+        let head = RequestInfo(isHead: true, versionMinor: 1, keepAlive: true)
+        let (empty, framing) = try encode(request: head, bodyLength: 0)
+        #expect(empty == "HTTP/1.1 200 OK\r\n\r\n")
+        #expect(framing == ResponseFraming(body: .none, keepAlive: true))
+    }
+
+    @Test func applicationChunkedIsNotPassedToHTTP10() throws {
+        let http10 = RequestInfo(isHead: false, versionMinor: 0, keepAlive: true)
+        let (streamed, streamedFraming) = try encode([("Transfer-Encoding", "chunked"), ("x", "1")], request: http10)
+        #expect(streamed == "HTTP/1.1 200 OK\r\nx: 1\r\nconnection: close\r\n\r\n")
+        #expect(streamedFraming == ResponseFraming(body: .closeDelimited, keepAlive: false))
+        let (oneShot, oneShotFraming) = try encode([("transfer-encoding", "chunked")], request: http10, bodyLength: 3)
+        #expect(oneShot == "HTTP/1.1 200 OK\r\ncontent-length: 3\r\nconnection: keep-alive\r\n\r\n")
+        #expect(oneShotFraming == ResponseFraming(body: .contentLength(3), keepAlive: true))
+        // HTTP/1.1 keeps the application's header and chunks.
+        let (kept, keptFraming) = try encode([("transfer-encoding", "chunked")])
+        #expect(kept == "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+        #expect(keptFraming.body == .chunked)
+    }
+
     @Test(arguments: [204, 304, 100, 103])
     func statusesWithoutBody(status: Int) throws {
         let (head, framing) = try encode(status: status, bodyLength: 5, date: Self.date)
