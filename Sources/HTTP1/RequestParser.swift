@@ -118,7 +118,7 @@ public final class RequestParser {
                 takeScratch(mode: .request)
                 fallthrough
             case .head:
-                offset = try scratch.pointee.scanner.scan(bytes, from: offset, limits: limits)
+                offset = try scanHead(bytes, from: offset, limits: limits)
                 if scratch.pointee.scanner.isComplete {
                     // Framing checks first: they give clearer reasons than http-parser's codes.
                     try scratch.pointee.scanner.validateFraming()
@@ -150,6 +150,23 @@ public final class RequestParser {
             }
         }
         return .needMore
+    }
+
+    /// Scans head bytes. Over a size limit (431), http-parser first judges the request line and
+    /// framing fields scanned so far, as it does when a head is cut by the end of the bytes: so the
+    /// status a client gets does not depend on how TCP split the request.
+    @inline(__always)
+    private func scanHead(_ bytes: UnsafeRawBufferPointer, from offset: Int, limits: ParserLimits)
+        throws(HTTPParseError) -> Int
+    {
+        do {
+            return try scratch.pointee.scanner.scan(bytes, from: offset, limits: limits)
+        } catch {
+            if error.status == 431, scratch.pointee.scanner.isPastRequestLine, !scratch.pointee.scanner.forward.isEmpty {
+                try executeForwarded()
+            }
+            throw error
+        }
     }
 
     /// Runs http-parser over what the scanner forwarded of the validated head (the request line

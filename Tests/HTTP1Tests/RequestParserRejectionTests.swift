@@ -130,6 +130,9 @@ private let chunkedHead = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chun
         Rejection("101 header fields", bytes: Self.headWithFields(101), 431),
         Rejection("target of 8 KiB + 1", bytes: Self.targetOfLength(8193), 414),
         Rejection("huge target also over the head size", bytes: Self.targetOfLength(20000), 414),
+        // Judged the same whole or cut: the request line before the size limit (found by fuzzing).
+        Rejection("unknown method in a head over the size limit", "FOO / HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17000) + "\r\n\r\n"),
+        Rejection("bad Content-Length in a head with too many fields", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: x\r\n" + String(repeating: "A: b\r\n", count: 120) + "\r\n"),
     ]
 
     @Test(arguments: cases)
