@@ -191,19 +191,24 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Server shutdown: an idle keep-alive connection closes now; one that is serving, reading a
-    /// head, or was just accepted (its first request may be on the wire) gets its response with
-    /// `connection: close` — bounded by the header timeout and the graceful-shutdown timeout.
+    /// Server shutdown: every connection gets its current or next response with
+    /// `connection: close`, then closes — bounded by the graceful-shutdown timeout. An idle
+    /// keep-alive connection closes after a short grace: a client that sends its next request
+    /// as soon as a response arrives has it on the wire already, and closing under it would
+    /// lose it (seen with wrk during rolling restarts). A just-accepted connection gets 1 s.
     func shutdownGracefully() {
         keepAlive = false
         guard exchange == nil, state == .open else { return }
         if requestsServed > 0 && parser.isIdle && pendingStart >= pending.count {
-            close()
+            armTimer(.keepAlive, after: min(core.config.timeoutKeepAlive, Self.idleShutdownGrace))
         } else if timerKind == .header {
             // A fresh connection's first request is usually already in flight: give it a moment.
             armTimer(.header, after: min(core.config.timeoutHeader, 1))
         }
     }
+
+    /// Seconds an idle keep-alive connection stays open after shutdown began.
+    static let idleShutdownGrace = 0.25
 
     /// Closes at once, dropping unsent bytes; the current request sees `http.disconnect` (peer
     /// gone, socket error, graceful-shutdown timeout, a response that cannot be completed).

@@ -172,3 +172,37 @@ import UVLoop
         harness.finish()
     }
 }
+
+/// Graceful shutdown on a keep-alive connection.
+@Suite struct ConnectionShutdownSeamTests {
+    @Test func requestArrivingJustAfterShutdownBeganIsAnswered() throws {
+        let harness = try ConnectionHarness(app: Apps.path)
+        harness.send(get("/first"))
+        _ = harness.output(containing: "/first")
+        var stopped = false
+        harness.core.shutdown { stopped = true }
+        // The client sent its next request as the previous response arrived: it is served.
+        harness.send(get("/second"))
+        #expect(harness.runUntilClosed(within: 3000))
+        let out = harness.transport.text
+        let second = try #require(out.range(of: "HTTP/1.1 200 OK", range: out.index(after: out.startIndex)..<out.endIndex))
+        let tail = out[second.lowerBound...]
+        #expect(tail.hasSuffix("/second"), "\(out)")
+        #expect(tail.contains("connection: close"))
+        harness.run { stopped }
+        #expect(stopped)
+        #expect(harness.loop.close() == 0)
+    }
+
+    @Test func idleConnectionClosesSoonAfterShutdown() throws {
+        let harness = try ConnectionHarness(app: Apps.hello)
+        harness.send(get("/"))
+        _ = harness.output(containing: "Hello")
+        var stopped = false
+        harness.core.shutdown { stopped = true }
+        #expect(harness.runUntilClosed(within: 2000), "an idle connection closes after the grace")
+        harness.run { stopped }
+        #expect(stopped)
+        #expect(harness.loop.close() == 0)
+    }
+}
