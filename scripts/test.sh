@@ -14,16 +14,7 @@ trap redis_stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [[ -z "${REDIS_URL:-}" ]]; then
-    if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
-        redis_start_free
-        export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-        export SWIFTASGI_TEST_REDIS_PORT="$REDIS_PORT"
-    else
-        echo "warning: redis-server/redis-cli not installed: the Redis-backed end-to-end tests are skipped" >&2
-    fi
-fi
-echo "REDIS_URL=${REDIS_URL:-<unset>}" >&2
+redis_for_tests
 
 build_flags=()
 if [[ -n "${SCRATCH_PATH:-}" ]]; then

@@ -8,6 +8,8 @@
 #                               (bounded) until it answers PING; sets REDIS_PID and REDIS_DIR
 #   redis_start_free         -> redis_start on a free port (retries if the port got taken); sets REDIS_PORT
 #   redis_stop               -> stops what redis_start started (idempotent; safe in an EXIT trap)
+#   redis_for_tests          -> unless REDIS_URL is set: redis_start_free, then exports REDIS_URL and
+#                               SWIFTASGI_TEST_REDIS_PORT for the tests (a warning when not installed)
 
 REDIS_PID=""
 REDIS_DIR=""
@@ -75,4 +77,17 @@ redis_stop() {
         rm -rf "$REDIS_DIR"
         REDIS_DIR=""
     fi
+}
+
+redis_for_tests() {
+    if [[ -z "${REDIS_URL:-}" ]]; then
+        if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+            redis_start_free
+            export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+            export SWIFTASGI_TEST_REDIS_PORT="$REDIS_PORT"
+        else
+            echo "warning: redis-server/redis-cli not installed: the Redis-backed end-to-end tests are skipped" >&2
+        fi
+    fi
+    echo "REDIS_URL=${REDIS_URL:-<unset>}" >&2
 }

@@ -23,12 +23,19 @@ struct ResponseReader {
 
     init(isHeadRequest: Bool) { self.isHeadRequest = isHeadRequest }
 
+    /// Chunks already decoded of the response being read: the buffer only grows at its end until
+    /// a response is returned, so a large chunked body is decoded once, not at every read.
+    private var chunkProgress: (position: Int, body: [UInt8])?
+
     private func find(_ pattern: [UInt8], from: Int) -> Int? {
         guard buffer.count >= pattern.count + from else { return nil }
         var i = from
-        while i + pattern.count <= buffer.count {
-            if buffer[i] == pattern[0] && Array(buffer[i..<i + pattern.count]) == pattern { return i }
-            i += 1
+        outer: while i + pattern.count <= buffer.count {
+            for k in 0..<pattern.count where buffer[i + k] != pattern[k] {
+                i += 1
+                continue outer
+            }
+            return i
         }
         return nil
     }
@@ -61,17 +68,24 @@ struct ResponseReader {
         }
         if response.header("transfer-encoding")?.lowercased() == "chunked" {
             response.chunked = true
-            var position = bodyStart
-            var body: [UInt8] = []
+            var position = chunkProgress?.position ?? bodyStart
+            var body = chunkProgress?.body ?? []
+            chunkProgress = nil
             while true {
-                guard let lineEnd = find([13, 10], from: position) else { return nil }
+                guard let lineEnd = find([13, 10], from: position) else {
+                    chunkProgress = (position, body)
+                    return nil
+                }
                 let sizeText = String(decoding: buffer[position..<lineEnd], as: UTF8.self)
                 guard let size = Int(sizeText.split(separator: ";")[0], radix: 16) else { throw TestClientError("bad chunk size \(sizeText)") }
                 position = lineEnd + 2
                 if size == 0 {
                     // trailers until an empty line
                     while true {
-                        guard let trailerEnd = find([13, 10], from: position) else { return nil }
+                        guard let trailerEnd = find([13, 10], from: position) else {
+                            chunkProgress = (lineEnd - sizeText.utf8.count, body)
+                            return nil
+                        }
                         if trailerEnd == position { position += 2; break }
                         let line = String(decoding: buffer[position..<trailerEnd], as: UTF8.self)
                         if let colon = line.firstIndex(of: ":") {
@@ -84,7 +98,10 @@ struct ResponseReader {
                     buffer.removeFirst(position)
                     return response
                 }
-                guard buffer.count >= position + size + 2 else { return nil }
+                guard buffer.count >= position + size + 2 else {
+                    chunkProgress = (lineEnd - sizeText.utf8.count, body)
+                    return nil
+                }
                 body += buffer[position..<position + size]
                 position += size + 2
             }
