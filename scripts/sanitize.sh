@@ -90,6 +90,8 @@ export ASGI_DEMO_BINARY="$bin/asgi-demo"
 # trap on purpose (WorkerTests) then see "exit status 1" instead of "killed by signal 4". Without
 # the backtracer a trap is a plain SIGILL, as the tests expect.
 export SWIFT_BACKTRACE=enable=no
+# Sanitized code runs several times slower: tests with a time bound scale it by this.
+export SWIFTASGI_TIME_SCALE=4
 case "$sanitizer" in
     address)
         # detect_leaks=0 (SANITIZE_DETECT_LEAKS=1 turns LeakSanitizer on, to look at leaks, not

@@ -29,6 +29,10 @@ func makeClient(
     return RedisClient(configuration: configuration, loop: loop)
 }
 
+/// Time bounds are multiplied by `SWIFTASGI_TIME_SCALE` (scripts/sanitize.sh sets it: sanitized
+/// builds run several times slower).
+let testTimeScale = getenv("SWIFTASGI_TIME_SCALE").flatMap { Int(String(cString: $0)) } ?? 1
+
 /// Monotonic milliseconds, for bounding tests.
 func milliseconds() -> UInt64 {
     var spec = timespec()

@@ -69,7 +69,7 @@ import UVLoop
         try await onLoop { loop in
             // 32 MiB through a debug build on a loaded 2-core machine: a generous timeout, as the
             // test is about partial writes and reads, not speed.
-            let redis = try makeClient(url: url, loop: loop, commandTimeout: 30_000)
+            let redis = try makeClient(url: url, loop: loop, commandTimeout: 30_000 * UInt64(testTimeScale))
             await redis.connect()
             let big = (0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
             // Several large SETs in one turn: far more than the socket buffer takes in one write.
