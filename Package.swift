@@ -58,7 +58,7 @@ let package = Package(
             name: "ASGIRedis",
             dependencies: ["CRedisUV", "CHiredis", "UVLoop", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        // The small framework of seed 002.
+        // The small web framework: router, request, response, JSON, middleware, blocking handlers.
         .target(
             name: "ASGIKit",
             dependencies: ["ASGI", "UVLoop", .product(name: "Logging", package: "swift-log")],

@@ -1,4 +1,4 @@
-"""Locust load test for the asgi-demo routes (DESIGN.md's table; seeds 000 and 003 use Locust).
+"""Locust load test for the asgi-demo routes (the README's table).
 
     pip install locust
     locust -f loadtest/locustfile.py --headless -u 100 -r 20 -t 1m --host http://127.0.0.1:6000

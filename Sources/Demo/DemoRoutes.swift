@@ -2,7 +2,7 @@ import ASGIKit
 import Glibc
 import UVLoop
 
-/// The demo application's routes (DESIGN.md's table) without the Redis ones: main.swift adds
+/// The demo application's routes (the README's table) without the Redis ones: `DemoCommand` adds
 /// `/get`, `/set` and `/readyz` to the returned router before taking its `application`.
 func makeDemoRouter(configuration: RouterConfiguration = RouterConfiguration()) -> Router {
     let router = Router(configuration: configuration)

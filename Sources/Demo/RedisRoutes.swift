@@ -4,7 +4,7 @@ import ASGIRedis
 import Logging
 import UVLoop
 
-/// Seed 000's Redis endpoints on the worker's own loop: `GET /set?key=K&value=V`,
+/// The demo's Redis endpoints on the worker's own loop: `GET /set?key=K&value=V`,
 /// `GET /get?key=K`, and `GET /readyz`. The client is made at lifespan startup (one per worker
 /// process, on its loop) and kept in the lifespan state.
 enum RedisRoutes {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// DESIGN.md's other demo routes. Each test runs only when the built demo serves its route
+/// The README's other demo routes. Each test runs only when the built demo serves its route
 /// (asked once of a running binary), so they switch on as the routes land.
 @Suite("asgi-demo routes")
 struct RouteTests {

@@ -2,7 +2,7 @@
 #define SWIFTASGI_CREDISUV_H
 
 // Our libuv adapter for hiredis 0.14's async API (the bundled adapters/libuv.h drops poll errors
-// and re-arms the poll on every event: see FACTS.md). One `credisuv_conn` per hiredis context.
+// and re-arms the poll on every event). One `credisuv_conn` per hiredis context.
 //
 // Lifetime: the adapter lives from `credisuv_connect` until libuv closed its poll handle, which
 // happens after hiredis freed the context (every path: failed connect, error disconnect,

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Which of DESIGN.md's routes this build of the demo serves, asked once of a running binary, so
+/// Which of the README's demo routes this build of the demo serves, asked once of a running binary, so
 /// tests of routes that have not landed yet are skipped (with the reason) instead of failing.
 enum DemoRoutes {
     /// Paths probed with GET; a route exists when it answers anything but 404/405.
