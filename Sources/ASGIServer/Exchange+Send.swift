@@ -6,6 +6,7 @@ extension Exchange {
     /// `send`: validates the message order, encodes head and body into the connection's output
     /// buffer, and suspends only while more than the write high-water mark is queued.
     func send(_ event: SendEvent) async throws(ASGIError) {
+        assert(connection.core.loop.isInLoopThread, "Exchange.send off the loop thread")
         if lost { throw ASGIError.disconnected() }
         if writeWaiter != nil { throw concurrentUse("send") }
         switch event {

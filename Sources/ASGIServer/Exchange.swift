@@ -8,8 +8,8 @@ import UVLoop
 /// The response head is held until the first body message, so a one-shot response goes out in
 /// one write with a `content-length`; a streamed one is chunked (HTTP/1.1) or close-delimited.
 final class Exchange: @unchecked Sendable {
-    // Safety: loop-confined; `receive`/`send` are reached through `EventLoop.hop`, which moves a
-    // caller on another executor onto the loop thread first.
+    // Safety: loop-confined (asserted in debug in `receive`/`send`); they are reached through
+    // `EventLoop.hop`, which moves a caller on another executor onto the loop thread first.
     /// Where the response is. Payload-free so that checking it copies nothing.
     enum Response {
         /// Nothing sent yet.
@@ -122,6 +122,7 @@ final class Exchange: @unchecked Sendable {
     }
 
     func receive() async throws(ASGIError) -> ReceiveEvent {
+        assert(connection.core.loop.isInLoopThread, "Exchange.receive off the loop thread")
         if receiveWaiter != nil { throw concurrentUse("receive()") }
         while true {
             if lost || responseComplete { return .disconnect }
