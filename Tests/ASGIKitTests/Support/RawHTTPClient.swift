@@ -32,8 +32,9 @@ final class RawConnection {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
+        // No close here: the object is fully initialized, so deinit runs and closes fd (closing it
+        // twice could close a descriptor another test opened in between).
         guard result == 0 else {
-            close(fd)
             throw RawHTTPError(description: "connect failed: errno \(errno)")
         }
     }

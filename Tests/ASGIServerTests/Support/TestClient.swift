@@ -20,7 +20,9 @@ final class TestClient: @unchecked Sendable {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard result == 0 else { close(fd); throw TestClientError("connect: \(errno)") }
+        // No close here: the object is fully initialized, so deinit runs and closes fd (closing it
+        // twice could close a descriptor another test opened in between).
+        guard result == 0 else { throw TestClientError("connect: \(errno)") }
     }
 
     deinit { close(fd) }
