@@ -22,7 +22,7 @@ FROM swift:6.3-bookworm AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -q \
     && apt-get install -y -q --no-install-recommends \
-        libuv1-dev libhttp-parser-dev libhiredis-dev pkg-config binutils \
+        libuv1-dev libhttp-parser-dev libhiredis-dev zlib1g-dev libssl-dev pkg-config binutils \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -49,7 +49,7 @@ FROM debian:bookworm-slim AS runtime
 
 # The only packages the binary needs beyond the base image (libc6, libstdc++6 and libgcc-s1 are
 # already in bookworm-slim). Kept on one line: scripts/verify-runtime-root.sh installs exactly these.
-ARG RUNTIME_PACKAGES="libuv1 libhttp-parser2.9 libhiredis0.14"
+ARG RUNTIME_PACKAGES="libuv1 libhttp-parser2.9 libhiredis0.14 zlib1g libssl3"
 
 # hadolint ignore=DL3008
 RUN export DEBIAN_FRONTEND=noninteractive \

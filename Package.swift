@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ASGIServer", targets: ["ASGIServer"]),
         .library(name: "ASGIKit", targets: ["ASGIKit"]),
         .library(name: "ASGIRedis", targets: ["ASGIRedis"]),
+        .library(name: "WebSocket", targets: ["WebSocket"]),
         .executable(name: "asgi-demo", targets: ["Demo"]),
         .executable(name: "Benchmarks", targets: ["Benchmarks"]),
     ],
@@ -36,18 +37,26 @@ let package = Package(
         .systemLibrary(
             name: "CHiredis", path: "Modules/CHiredis",
             providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Modules/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CCrypto", path: "Modules/CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
 
         // The ASGI interface: no dependencies.
         .target(name: "ASGI", swiftSettings: strict),
         // Bytes in, events out. Knows nothing of libuv.
         .target(name: "HTTP1", dependencies: ["ASGI", "CHTTPParser"], swiftSettings: strict),
+        // RFC 6455 framing and RFC 7692 permessage-deflate: bytes in, frames out. Knows nothing of libuv.
+        .target(name: "WebSocket", dependencies: ["CZlib", "CCrypto"], swiftSettings: strict),
         // Every libuv call lives here.
         .target(name: "UVLoop", dependencies: ["CLibUV"], swiftSettings: strict),
         // The protocol server, its configuration and command line.
         .target(
             name: "ASGIServer",
             dependencies: [
-                "ASGI", "HTTP1", "UVLoop",
+                "ASGI", "HTTP1", "UVLoop", "WebSocket",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -73,12 +82,16 @@ let package = Package(
             ],
             path: "Sources/Demo",
             swiftSettings: strict),
-        .executableTarget(name: "Benchmarks", dependencies: [], path: "Benchmarks", swiftSettings: strict),
+        .executableTarget(
+            name: "Benchmarks", dependencies: [], path: "Benchmarks",
+            // Peer servers (a Python app, a Hummingbird package) the benchmark builds and runs itself.
+            exclude: ["Peers"], swiftSettings: strict),
 
         .testTarget(name: "ASGITests", dependencies: ["ASGI"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "ASGI"], exclude: ["Differential/corpus.json"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "UVLoopTests", dependencies: ["UVLoop", "CLibUV"]),
-        .testTarget(name: "ASGIServerTests", dependencies: ["ASGIServer", "ASGI", "UVLoop", "HTTP1"]),
+        .testTarget(name: "ASGIServerTests", dependencies: ["ASGIServer", "ASGI", "UVLoop", "HTTP1", "WebSocket"]),
         .testTarget(name: "ASGIKitTests", dependencies: ["ASGIKit", "ASGIServer", "ASGI", "UVLoop"]),
         .testTarget(name: "ASGIRedisTests", dependencies: ["ASGIRedis", "UVLoop"]),
         .testTarget(name: "DemoTests", dependencies: []),

@@ -4,6 +4,7 @@ import Glibc
 
 enum Driver {
     static func main(_ arguments: [String]) -> Int32 {
+        if arguments.first == "ws-load" { return WSLoadCommand.main(Array(arguments.dropFirst())) }
         var options: Options
         do {
             switch try Options.parse(arguments) {
@@ -17,11 +18,16 @@ enum Driver {
             return 2
         }
 
-        guard let demo = locateDemo(options.serverBinary) else {
+        // Only a websocket run against peers alone (--ws-servers without asgi-demo) does without the demo.
+        let needsDemo = options.scenarios.contains { $0 != .websocket }
+            || options.wsServers.contains { !$0.isPeer }
+        let located = locateDemo(options.serverBinary)
+        guard let demo = located ?? (needsDemo ? nil : options.serverBinary) else {
             print("asgi-demo not found at \(options.serverBinary): build it first with `swift build -c release --product asgi-demo` (or pass --server-binary PATH)")
             return 2
         }
-        guard let wrk = Host.which("wrk"), Host.which("taskset") != nil else {
+        let needsWrk = options.scenarios.contains(where: \.isLoad)
+        guard Host.which("taskset") != nil, let wrk = Host.which("wrk") ?? (needsWrk ? nil : "wrk") else {
             print("wrk and taskset are required: apt-get install wrk util-linux")
             return 2
         }
@@ -32,7 +38,8 @@ enum Driver {
 
         options.allCPUs = Host.allowedCPUList() ?? "0-\(Host.onlineCPUs - 1)"
         let fileLimit = Host.raiseFileLimit()
-        if fileLimit < UInt(options.idleConnections + 1000) && options.scenarios.contains(.idle) {
+        if fileLimit < UInt(options.idleConnections + 1000)
+            && (options.scenarios.contains(.idle) || options.scenarios.contains(.websocket)) {
             print("WARNING: open-files limit \(fileLimit) is low for \(options.idleConnections) idle connections")
         }
         Host.pinSelf(toCPU: options.clientCPU)
@@ -50,8 +57,9 @@ enum Driver {
             return 2
         }
 
-        let nginx = options.useNginx ? Host.which("nginx") : nil
-        if options.useNginx && nginx == nil {
+        let needsNginx = options.scenarios.contains { [.plaintext, .pipelined, .idle].contains($0) }
+        let nginx = options.useNginx && needsNginx ? Host.which("nginx") : nil
+        if options.useNginx && needsNginx && nginx == nil {
             print("nginx is not installed: candidate-only run (apt-get install nginx-light to compare)")
         }
         let store = ResultStore()
@@ -63,17 +71,25 @@ enum Driver {
                                  pipelineScript: pipelineScript, store: store)
         load.run()
         IdleScenario(options: options, launcher: launcher, store: store).run()
+        var webSocket = WebSocketScenario(options: options, launcher: launcher, store: store)
+        webSocket.run()
 
         ChildRegistry.shared.parkIfStopping()
         let rows = Summary.rows(store, order: options.scenarios, sharedCPUs: Host.count(cpuList: options.allCPUs))
         let idle = Summary.idle(store, connections: options.idleConnections)
+        let wsTests = webSocket.tests.map(\.name)
+        let wsRows = options.scenarios.contains(.websocket) ? Summary.webSocket(store, tests: wsTests) : []
+        let wsIdle = Summary.idle(store.wsIdleRuns, failures: store.failures.filter { $0.scenario == .websocket },
+                                  connections: options.idleConnections)
         let targets = Summary.targets(rows)
-        Report.printTables(rows: rows, idle: idle, targets: targets, failures: store.failures, connections: options.idleConnections)
+            + Summary.webSocketTargets(wsRows, idle: wsIdle, echo: wsTests[0], stream: wsTests[1])
+        Report.printTables(rows: rows, idle: idle, targets: targets, failures: store.failures, connections: options.idleConnections,
+                           webSocket: wsRows, webSocketIdle: wsIdle, webSocketConnections: options.connections)
 
         let document = Document(
             meta: meta(options, store: store, wrk: wrk, nginx: nginx, fileLimit: fileLimit),
-            summary: rows, idle: idle, targets: targets, failures: store.failures,
-            runs: store.loadRuns, idleRuns: store.idleRuns)
+            summary: rows, idle: idle, websocket: wsRows, websocketIdle: wsIdle, targets: targets, failures: store.failures,
+            runs: store.loadRuns, idleRuns: store.idleRuns, websocketRuns: store.wsRuns, websocketIdleRuns: store.wsIdleRuns)
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -87,6 +103,7 @@ enum Driver {
         }
         let failed = rows.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
             || idle.contains { $0.failed || $0.roundsOK < $0.roundsTotal } || !store.failures.isEmpty
+            || wsRows.contains { $0.failed || $0.roundsOK < $0.roundsTotal } || wsIdle.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
         return failed ? 1 : 0
     }
 
@@ -106,7 +123,17 @@ enum Driver {
         func firstLine(_ argv: [String]) -> String {
             Children.capture(argv, scratch: scratch).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         }
-        var versions = ["wrk": firstLine([wrk, "-v"])]
+        var versions: [String: String] = [:]
+        if options.scenarios.contains(where: \.isLoad) { versions["wrk"] = firstLine([wrk, "-v"]) }
+        if options.scenarios.contains(.websocket) {
+            let python = "\(options.venv)/bin/python"
+            if FileManager.default.isExecutableFile(atPath: python) {
+                versions["python-peers"] = firstLine([python, "-c",
+                    "import sys, uvicorn, websockets, uvloop, httptools, granian; print('python', sys.version.split()[0], 'uvicorn', uvicorn.__version__, 'websockets', websockets.__version__, 'uvloop', uvloop.__version__, 'httptools', httptools.__version__, 'granian', granian.__version__)"])
+            }
+            versions["hummingbird-ws"] = "hummingbird 2.28.1, hummingbird-websocket 2.8.1 (\(options.hbDir))"
+            versions["swift"] = firstLine(["swift", "--version"])
+        }
         if let nginx { versions["nginx"] = firstLine([nginx, "-v"]) }
         if let redis = Host.which("redis-server") { versions["redis-server"] = firstLine([redis, "--version"]) }
         let cpu = (ProcFS.read("/proc/cpuinfo") ?? "").split(separator: "\n")

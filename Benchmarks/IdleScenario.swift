@@ -68,7 +68,7 @@ enum IdleConnections {
     }
 
     /// Not closed by the peer: nothing to read, or data but not EOF.
-    private static func isOpen(_ fd: Int32) -> Bool {
+    static func isOpen(_ fd: Int32) -> Bool {
         var entry = pollfd(fd: fd, events: Int16(POLLIN) | 0x2000 /* POLLRDHUP */, revents: 0)
         guard poll(&entry, 1, 0) >= 0 else { return false }
         if entry.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 || entry.revents & 0x2000 != 0 { return false }

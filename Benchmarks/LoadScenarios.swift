@@ -41,7 +41,7 @@ struct LoadScenarios {
         case .plaintextRaw: return [.demoRaw]
         case .redisGet: return [.demoRedis]
         case .workers: return [.demo, .demoWorkers1, .demoWorkers2]
-        case .idle: return []
+        case .idle, .websocket: return []  // IdleScenario, WebSocketScenario
         }
     }
 
@@ -128,7 +128,7 @@ struct LoadScenarios {
         case .redisGet: expected = "docker"
         case .plaintext, .pipelined, .plaintextRaw, .workers:
             expected = job.role == .nginx ? "Hello, World!" : "Hello, ASGI!"  // the demo's GET / (DemoRoutes, RawApp)
-        case .idle: return true
+        case .idle, .websocket: return true
         }
         switch HTTPClient.get(port: server.port, path: job.path) {
         case .failure(let error):

@@ -10,9 +10,14 @@ enum Scenario: String, CaseIterable, Codable, Sendable {
     case redisGet = "redis-get"
     case workers
     case idle
+    case websocket
 
-    /// Scenarios measured with wrk (everything but the idle-memory one).
-    var isLoad: Bool { self != .idle }
+    /// Scenarios measured with wrk (not the idle-memory one, not the WebSocket one, which has its own client).
+    var isLoad: Bool { self != .idle && self != .websocket }
+
+    /// What runs without --scenarios: everything but `websocket`, which installs Python peers
+    /// from PyPI and builds a Hummingbird package first (ask for it by name, or with `all`).
+    static let defaults: [Scenario] = allCases.filter { $0 != .websocket }
 }
 
 struct OptionError: Error, CustomStringConvertible {
@@ -21,7 +26,7 @@ struct OptionError: Error, CustomStringConvertible {
 
 struct Options: Sendable {
     var serverBinary = ".build/release/asgi-demo"
-    var scenarios: [Scenario] = Scenario.allCases
+    var scenarios: [Scenario] = Scenario.defaults
     var rounds = 3
     var duration = "8s"
     var warmup = "2s"
@@ -34,6 +39,13 @@ struct Options: Sendable {
     var runDir = "/tmp/swiftasgi-bench-run"
     var useNginx = true
     var quick = false
+    /// The websocket scenario: servers, message sizes, where the peers are installed and built.
+    var wsServers: [ServerRole] = ServerRole.webSocketServers
+    var wsSize = 32
+    var wsBigSize = 65_536
+    var venv = "/tmp/swiftasgi-bench-venv"
+    var hbDir = "/tmp/swiftasgi-bench-hbws"
+    var installPeers = true
     /// The CPUs this run may use, as taskset reads them ("0-1"), recorded before the driver pins
     /// itself: unpinned children (the workers-2 server and its wrk) get this list back.
     var allCPUs = "0"
@@ -51,7 +63,8 @@ struct Options: Sendable {
 
         options:
           --server-binary PATH   asgi-demo binary (default .build/release/asgi-demo, from the package root)
-          --scenarios LIST       comma-separated, default plaintext,pipelined,json,plaintext-raw,redis-get,workers,idle
+          --scenarios LIST       comma-separated, default plaintext,pipelined,json,plaintext-raw,redis-get,workers,idle;
+                                 `websocket` only when named (or with `all`)
           --rounds N             rounds, servers interleaved in each; medians over rounds (default 3)
           --duration D           wrk duration per run, e.g. 8s (default 8s)
           --warmup D             wrk warm-up per server before the rounds, 0 = none (default 2s)
@@ -63,16 +76,32 @@ struct Options: Sendable {
           --json PATH            JSON report (default /tmp/swiftasgi-bench.json)
           --run-dir PATH         logs, raw wrk output, generated configs (default /tmp/swiftasgi-bench-run)
           --no-nginx             do not measure nginx even if it is installed
+          --ws-servers LIST      websocket scenario servers, default asgi-demo,asgi-demo-raw,uvicorn,granian,hummingbird-ws
+          --ws-size N            echo message size in bytes, text (default 32)
+          --ws-big-size N        throughput message size in bytes, binary (default 65536)
+          --venv PATH            Python venv for uvicorn/granian, created and filled from PyPI when missing
+                                 (default /tmp/swiftasgi-bench-venv)
+          --hb-dir PATH          build folder of the Hummingbird WebSocket peer (default /tmp/swiftasgi-bench-hbws)
+          --no-install           use the venv and Hummingbird build as they are (no pip, no swift build)
           --quick                smoke test: 1 round, 3s runs, 1s warm-up (explicit options still win)
           -h, --help             this text
 
         scenarios: plaintext (GET /), pipelined (GET / × depth per write), json (GET /json), plaintext-raw
         (--raw-app), redis-get (GET /get via redis-server on the client CPU), idle (RSS per idle connection),
-        workers (GET /, the --workers sweep): single (no --workers, on the server CPU, wrk on the client CPU),
+        websocket (WebSocket echo at /ws, see below), workers (GET /, the --workers sweep): single (no --workers, on the server CPU, wrk on the client CPU),
         workers-1 (--workers 1: supervisor + 1 worker, whole tree on the server CPU, wrk on the client CPU)
         and workers-2 (--workers 2, neither server nor wrk pinned: they share every CPU, so on 2 cores this
         is not a scaling measurement); ratios workers-1/single (supervisor cost, ≈ 1.0) and workers-2/single.
         Server CPU and RSS are summed over the process tree.
+
+        websocket: asgi-demo (--no-ws-per-message-deflate), asgi-demo --raw-app, uvicorn (--ws websockets) and granian
+        running Benchmarks/Peers/ws_echo.py (raw ASGI), and a Hummingbird-websocket echo server
+        (Benchmarks/Peers/hummingbird-ws), each pinned to the server CPU, loaded in interleaved rounds by this
+        executable's own client (`Benchmarks ws-load`, epoll, one thread) pinned to the client CPU: echo-N
+        (--connections, one --ws-size text message outstanding each), stream-N (same, --ws-big-size binary), then
+        idle-ws (--idle-conns WebSockets opened on a fresh server, one echo each, RSS per WebSocket). The client
+        offers no extension, so no permessage-deflate anywhere.
+        `Benchmarks ws-load --help` runs the client alone.
 
         exit status: 0 all scenarios measured, 1 some scenario failed, 2 usage or setup error.
         """
@@ -117,6 +146,12 @@ struct Options: Sendable {
             case "--run-dir": options.runDir = try value()
             case "--no-nginx": options.useNginx = false
             case "--quick": options.quick = true
+            case "--ws-servers": options.wsServers = try parseWebSocketServers(try value())
+            case "--ws-size": options.wsSize = try number(min: 0)
+            case "--ws-big-size": options.wsBigSize = try number(min: 0)
+            case "--venv": options.venv = try value()
+            case "--hb-dir": options.hbDir = try value()
+            case "--no-install": options.installPeers = false
             default: throw OptionError(description: "unknown option '\(args[index])' (see --help)")
             }
             given.insert(name)
@@ -144,6 +179,19 @@ struct Options: Sendable {
             if !out.contains(scenario) { out.append(scenario) }
         }
         guard !out.isEmpty else { throw OptionError(description: "--scenarios is empty") }
+        return out
+    }
+
+    static func parseWebSocketServers(_ text: String) throws -> [ServerRole] {
+        var out: [ServerRole] = []
+        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            guard let role = ServerRole(rawValue: item), ServerRole.webSocketServers.contains(role) else {
+                let valid = ServerRole.webSocketServers.map(\.rawValue).joined(separator: ", ")
+                throw OptionError(description: "unknown WebSocket server '\(item)' (valid: \(valid))")
+            }
+            if !out.contains(role) { out.append(role) }
+        }
+        guard !out.isEmpty else { throw OptionError(description: "--ws-servers is empty") }
         return out
     }
 

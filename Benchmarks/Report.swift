@@ -44,13 +44,75 @@ enum Report {
         return line
     }
 
-    static func idleLine(_ run: IdleRun) -> String {
-        "  \(pad(run.server.rawValue, 16, left: true)) idle-\(run.connectionsRequested) r\(run.round)  RSS \(run.rssBeforeKB) kB -> \(run.rssAfterKB) kB"
+    static func idleLine(_ run: IdleRun, label: String = "idle") -> String {
+        "  \(pad(run.server.rawValue, 16, left: true)) \(label)-\(run.connectionsRequested) r\(run.round)  RSS \(run.rssBeforeKB) kB -> \(run.rssAfterKB) kB"
             + " = \(run.bytesPerConnection.map(String.init) ?? "-") B/conn  (ok \(run.connectionsOK), alive \(run.connectionsAliveAtMeasure), failed \(run.failures))"
             + (run.error.map { "  FAILED: \($0)" } ?? "")
     }
 
-    static func printTables(rows: [SummaryRow], idle: [IdleSummary], targets: [Target], failures: [Failure], connections: Int) {
+    static func wsRunLine(_ run: WSRun) -> String {
+        let head = "  \(pad(run.server.rawValue, 16, left: true)) \(pad(run.test, 14, left: true)) r\(run.round)"
+        guard let r = run.result else { return "\(head)  FAILED: \(run.error ?? "?")" }
+        var line = "\(head) \(pad(grouped(r.msgsPerSec), 10)) msg/s \(pad(fixed(r.payloadMBPerSec, 1), 7)) MB/s"
+            + "  p50 \(fixed(r.latency.map { $0.p50Us / 1000 }))  p99 \(fixed(r.latency.map { $0.p99Us / 1000 }))"
+            + "  p99.9 \(fixed(r.latency.map { $0.p999Us / 1000 })) ms  srv \(fixed(run.serverCPUPct, 0))%  cli \(fixed(run.clientCPUPct, 0))%"
+        if r.pingsAnswered > 0 { line += "  pings \(r.pingsAnswered)" }
+        if r.closeSilent > 0 || r.closeEofs > 0 {
+            line += "  close: \(r.closeHandshakes) answered, \(r.closeEofs) EOF, \(r.closeSilent) silent"
+        }
+        if let error = run.error { line += "  FAILED: \(error)" }
+        return line
+    }
+
+    static func printWebSocket(_ rows: [WSSummaryRow], idle: [IdleSummary], connections: Int, idleConnections: Int) {
+        guard !rows.isEmpty || !idle.isEmpty else { return }
+        print("")
+        print("websocket: \(connections) connections, one message outstanding each; server pinned, client (Benchmarks ws-load) pinned;"
+              + " no permessage-deflate")
+        print(pad("server", 16, left: true), pad("test", 14, left: true), pad("msgs/s", 10), pad("MB/s", 8), pad("p50 ms", 7),
+              pad("p99 ms", 7), pad("p99.9 ms", 8), pad("srv CPU%", 8), pad("cli CPU%", 8), pad("bound", 6),
+              pad("× peer", 7), pad("p99 ×", 6), "  rounds (msgs/s)")
+        for row in rows {
+            var line = [pad(row.server.rawValue, 16, left: true), pad(row.test, 14, left: true)]
+            if row.failed {
+                line.append("FAILED: \(short(row.errors.first ?? "no successful round"))")
+                print(line.joined(separator: " "))
+                continue
+            }
+            line += [pad(grouped(row.msgsPerSecMedian), 10), pad(fixed(row.payloadMBPerSecMedian, 1), 8),
+                     pad(fixed(row.p50MsMedian), 7), pad(fixed(row.p99MsMedian), 7), pad(fixed(row.p999MsMedian), 8),
+                     pad(fixed(row.serverCPUPctMedian, 0), 8), pad(fixed(row.clientCPUPctMedian, 0), 8),
+                     pad(row.bottleneck ?? "-", 6), pad(row.msgsRatioToFastestPeer.map { fixed($0, 2) } ?? "-", 7),
+                     pad(row.p99RatioToBestPeer.map { fixed($0, 2) } ?? "-", 6)]
+            var tail = "  " + row.msgsPerSecAll.map { grouped($0) }.joined(separator: ", ")
+            if row.roundsOK < row.roundsTotal { tail += "  (\(row.roundsTotal - row.roundsOK) round(s) failed)" }
+            print(line.joined(separator: " ") + tail)
+        }
+        if let peer = rows.first(where: { $0.fastestPeer != nil })?.fastestPeer {
+            print("  MB/s = echoed payload per second, one direction (10^6 B); × peer = msgs/s ÷ the fastest peer's (\(peer) in the"
+                  + " first test); p99 × = p99 ÷ the lowest peer p99.")
+        }
+        if !idle.isEmpty {
+            print("")
+            print(pad("server", 16, left: true), pad("scenario", 14, left: true), pad("RSS before kB", 14),
+                  pad("RSS after kB", 13), pad("bytes/ws", 11), "  rounds (bytes per idle WebSocket)")
+            for row in idle {
+                let head = [pad(row.server.rawValue, 16, left: true), pad("idle-ws-\(idleConnections)", 14, left: true)]
+                if row.failed {
+                    print((head + ["FAILED: \(short(row.errors.first ?? "no successful round"))"]).joined(separator: " "))
+                    continue
+                }
+                print((head + [pad(grouped(row.rssBeforeKBMedian), 14), pad(grouped(row.rssAfterKBMedian), 13),
+                               pad(grouped(row.bytesPerConnectionMedian), 11)]).joined(separator: " ")
+                      + "  " + row.bytesPerConnectionAll.map(String.init).joined(separator: ", ")
+                      + (row.roundsOK < row.roundsTotal ? "  (\(row.roundsTotal - row.roundsOK) round(s) failed)" : ""))
+            }
+            print("  each WebSocket: handshake (no extension offered) + one 32-byte text echo, then idle; RSS of the server's process tree.")
+        }
+    }
+
+    static func printTables(rows: [SummaryRow], idle: [IdleSummary], targets: [Target], failures: [Failure], connections: Int,
+                            webSocket: [WSSummaryRow] = [], webSocketIdle: [IdleSummary] = [], webSocketConnections: Int = 0) {
         if !rows.isEmpty {
             print("")
             print(pad("server", 16, left: true), pad("scenario", 14, left: true), pad("req/s", 10), pad("p50 ms", 7),
@@ -106,17 +168,22 @@ enum Report {
                     + (row.roundsOK < row.roundsTotal ? "  (\(row.roundsTotal - row.roundsOK) round(s) failed)" : ""))
             }
         }
+        printWebSocket(webSocket, idle: webSocketIdle, connections: webSocketConnections, idleConnections: connections)
         if !targets.isEmpty {
             print("")
             print("ratios (medians of this run):")
             for t in targets {
                 var line = "  \(pad(t.name, 20, left: true)) \(pad(fixed(t.value, 3), 6))  \(t.formula)"
-                if let target = t.target { line += "  target ≥ \(fixed(target, 2)): \(t.met == true ? "met" : "NOT met")" }
+                if let target = t.target {
+                    line += "  target \(t.comparison ?? "≥") \(fixed(target, 2)): \(t.met == true ? "met" : "NOT met")"
+                }
                 if let note = t.note { line += "  [\(note)]" }
                 print(line)
             }
         }
-        if !failures.isEmpty || rows.contains(where: \.failed) || idle.contains(where: \.failed) {
+        let wsPartial = webSocket.filter { $0.roundsOK < $0.roundsTotal }
+        if !failures.isEmpty || rows.contains(where: \.failed) || idle.contains(where: \.failed) || !wsPartial.isEmpty
+            || webSocketIdle.contains(where: { $0.roundsOK < $0.roundsTotal }) {
             print("")
             print("failures:")
             for f in failures {
@@ -130,6 +197,16 @@ enum Report {
             for row in idle where row.roundsOK < row.roundsTotal {
                 for e in row.errors where !failures.contains(where: { $0.reason == e }) {
                     print("  \(row.server.rawValue) idle: \(e)")
+                }
+            }
+            for row in wsPartial {
+                for e in row.errors where !failures.contains(where: { $0.reason == e }) {
+                    print("  \(row.server.rawValue) websocket \(row.test): \(e)")
+                }
+            }
+            for row in webSocketIdle where row.roundsOK < row.roundsTotal {
+                for e in row.errors where !failures.contains(where: { $0.reason == e }) {
+                    print("  \(row.server.rawValue) websocket idle: \(e)")
                 }
             }
         }

@@ -78,6 +78,23 @@ struct IdleRun: Codable, Sendable {
     var bytesPerConnection: Int?
 }
 
+/// One run of the WebSocket client against one server (`test` is echo-32, stream-65536, …).
+struct WSRun: Codable, Sendable {
+    var server: ServerRole
+    var test: String
+    var round: Int
+    var ok: Bool
+    var error: String?
+    var command: String?
+    var exitStatus: String?
+    var loadavg: String
+    var result: WSLoadResult?
+    var serverCPUPct: Double?
+    var clientCPUPct: Double?
+    var serverRSSKB: Int?
+    var rawOutput: String?
+}
+
 /// A scenario/server pair that could not be measured at all (or only partly).
 struct Failure: Codable, Sendable {
     var server: ServerRole?
@@ -88,6 +105,8 @@ struct Failure: Codable, Sendable {
 final class ResultStore {
     var loadRuns: [LoadRun] = []
     var idleRuns: [IdleRun] = []
+    var wsRuns: [WSRun] = []
+    var wsIdleRuns: [IdleRun] = []
     var failures: [Failure] = []
     var roundNotes: [String] = []
     var commands: [String: String] = [:]

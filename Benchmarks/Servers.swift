@@ -1,4 +1,5 @@
-// The servers under load: asgi-demo in its three configurations, nginx, and redis-server.
+// The servers under load: asgi-demo in its configurations, nginx, redis-server, and the
+// WebSocket peers (uvicorn, granian, Hummingbird; see PeerSetup.swift).
 import Foundation
 import Glibc
 
@@ -9,6 +10,15 @@ enum ServerRole: String, Codable, Sendable, CaseIterable {
     case demoWorkers1 = "asgi-demo-workers-1"
     case demoWorkers2 = "asgi-demo-workers-2"
     case nginx
+    case uvicorn
+    case granian
+    case hummingbirdWS = "hummingbird-ws"
+
+    /// The servers of the websocket scenario, in table order.
+    static let webSocketServers: [ServerRole] = [.demo, .demoRaw, .uvicorn, .granian, .hummingbirdWS]
+
+    /// A server of another project, measured beside asgi-demo.
+    var isPeer: Bool { [.nginx, .uvicorn, .granian, .hummingbirdWS].contains(self) }
 
     /// The path its readiness probe asks for (the redis demo's probe is the one `SET`).
     var probePath: String { self == .demoRedis ? "/set?key=name&value=docker" : "/" }
@@ -109,6 +119,8 @@ struct ServerLauncher {
     let demoBinary: String
     let nginxBinary: String?
     var redisURL: String?
+    /// The WebSocket peers, once PeerSetup has installed / built them.
+    var peers = PeerPaths()
 
     func command(for role: ServerRole, port: UInt16) throws -> [String] {
         let demo = [demoBinary, "--host", "127.0.0.1", "--port", String(port), "--no-access-log"]
@@ -123,6 +135,22 @@ struct ServerLauncher {
             guard let nginxBinary else { throw BenchError("nginx is not installed") }
             let config = try GeneratedFiles.nginxConfig(in: runDir, port: port)
             return [nginxBinary, "-p", runDir, "-e", "\(runDir)/nginx-error.log", "-c", config]
+        case .uvicorn:
+            guard let python = peers.python, let app = peers.appDir else { throw BenchError("uvicorn is not installed") }
+            // anchors' uvicorn line, with the WebSocket implementation named and deflate off
+            return ["env", "PYTHONPATH=\(app)", python, "-m", "uvicorn", "ws_echo:app", "--host", "127.0.0.1",
+                    "--port", String(port), "--ws", "websockets", "--ws-per-message-deflate", "false",
+                    "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--workers", "1",
+                    "--timeout-keep-alive", "300", "--backlog", "4096", "--log-level", "warning"]
+        case .granian:
+            guard let granian = peers.granian, let app = peers.appDir else { throw BenchError("granian is not installed") }
+            // anchors' granian line without --no-ws
+            return ["env", "PYTHONPATH=\(app)", granian, "--interface", "asgi", "--workers", "1", "--runtime-threads", "1",
+                    "--loop", "uvloop", "--http", "1", "--host", "127.0.0.1", "--port", String(port),
+                    "--backlog", "4096", "--log-level", "warning", "--no-access-log", "ws_echo:app"]
+        case .hummingbirdWS:
+            guard let binary = peers.hummingbird else { throw BenchError("the Hummingbird WebSocket peer is not built") }
+            return ["env", "HB_PORT=\(port)", "HB_THREADS=1", binary]
         }
     }
 
@@ -132,10 +160,10 @@ struct ServerLauncher {
     }
 
     /// Starts `role` under taskset (the server CPU; children such as `--workers` processes inherit
-    /// the affinity), waits (≤ 10 s) until it listens and, with `--workers N`, until the supervisor
+    /// the affinity), waits (≤ 10 s, 30 s for the Python and Hummingbird peers) until it listens and, with `--workers N`, until the supervisor
     /// has N children, then checks that its probe path answers 200. Failures stop the process tree
     /// and say why, with the log's tail.
-    func start(_ role: ServerRole, tag: String) -> Result<RunningServer, BenchError> {
+    func start(_ role: ServerRole, tag: String, extraArguments: [String] = []) -> Result<RunningServer, BenchError> {
         let logPath = "\(runDir)/\(role.rawValue)-\(tag).log"
         try? FileManager.default.removeItem(atPath: logPath)
         let port: UInt16
@@ -143,14 +171,14 @@ struct ServerLauncher {
         let pid: pid_t
         do {
             port = try TCP.freePort()
-            argv = ["taskset", "-c", serverCPUList(role)] + (try command(for: role, port: port))
+            argv = ["taskset", "-c", serverCPUList(role)] + (try command(for: role, port: port)) + extraArguments
             print("--- start \(role.rawValue): \(argv.joined(separator: " "))")
             pid = try Children.start(argv, output: logPath)
         } catch {
             return .failure(BenchError("\(role.rawValue): \(error)"))
         }
         let server = RunningServer(role: role, pid: pid, port: port, command: argv, logPath: logPath)
-        if let error = TCP.waitUntilListening(port: port, pid: pid) {
+        if let error = TCP.waitUntilListening(port: port, pid: pid, timeout: role.isPeer && role != .nginx ? 30 : 10) {
             return .failure(fail(server, "\(error)"))
         }
         if let workers = role.workers, let error = Self.waitForWorkers(pid: pid, count: workers) {

@@ -47,6 +47,32 @@ struct IdleSummary: Codable {
     var ratioToNginx: Double?
 }
 
+/// Medians of one WebSocket test for one server over the rounds.
+struct WSSummaryRow: Codable {
+    var server: ServerRole
+    var test: String
+    var roundsOK = 0
+    var roundsTotal = 0
+    var failed = false
+    var errors: [String] = []
+    var msgsPerSecMedian: Double?
+    var msgsPerSecAll: [Double] = []
+    var payloadMBPerSecMedian: Double?
+    var p50MsMedian: Double?
+    var p99MsMedian: Double?
+    var p999MsMedian: Double?
+    var maxMsMax: Double?
+    var serverCPUPctMedian: Double?
+    var clientCPUPctMedian: Double?
+    var serverRSSKBMedian: Double?
+    var bottleneck: String?
+    /// Against the fastest peer (uvicorn, granian, hummingbird-ws) of the same test and run.
+    var fastestPeer: String?
+    var msgsRatioToFastestPeer: Double?
+    /// p99 against the lowest p99 among the peers.
+    var p99RatioToBestPeer: Double?
+}
+
 struct Target: Codable {
     var name: String
     var formula: String
@@ -54,6 +80,8 @@ struct Target: Codable {
     var target: Double?
     var met: Bool?
     var note: String?
+    /// How value compares with target: nil = "≥", else "<" or "≤".
+    var comparison: String?
 }
 
 struct Settings: Codable {
@@ -87,10 +115,14 @@ struct Document: Codable {
     var meta: Meta
     var summary: [SummaryRow]
     var idle: [IdleSummary]
+    var websocket: [WSSummaryRow]
+    var websocketIdle: [IdleSummary]
     var targets: [Target]
     var failures: [Failure]
     var runs: [LoadRun]
     var idleRuns: [IdleRun]
+    var websocketRuns: [WSRun]
+    var websocketIdleRuns: [IdleRun]
 }
 
 enum Summary {
@@ -222,10 +254,14 @@ enum Summary {
     }
 
     static func idle(_ store: ResultStore, connections: Int) -> [IdleSummary] {
+        idle(store.idleRuns, failures: store.failures.filter { $0.scenario == .idle }, connections: connections)
+    }
+
+    static func idle(_ allRuns: [IdleRun], failures allFailures: [Failure], connections: Int) -> [IdleSummary] {
         var out: [IdleSummary] = []
         for role in ServerRole.allCases {
-            let runs = store.idleRuns.filter { $0.server == role }
-            let failures = store.failures.filter { $0.server == role && $0.scenario == .idle }
+            let runs = allRuns.filter { $0.server == role }
+            let failures = allFailures.filter { $0.server == role }
             guard !runs.isEmpty || !failures.isEmpty else { continue }
             var row = IdleSummary(server: role, connections: connections)
             let ok = runs.filter(\.ok)
@@ -245,6 +281,88 @@ enum Summary {
                 out[i].ratioToNginx = ratio(out[i].bytesPerConnectionMedian, nginx)
             }
         }
+        return out
+    }
+
+    // MARK: websocket
+
+    static func webSocket(_ store: ResultStore, tests: [String]) -> [WSSummaryRow] {
+        var rows: [WSSummaryRow] = []
+        for test in tests {
+            for role in ServerRole.webSocketServers {
+                let runs = store.wsRuns.filter { $0.server == role && $0.test == test }
+                let failures = store.failures.filter { $0.server == role && $0.scenario == .websocket }
+                guard !runs.isEmpty || !failures.isEmpty else { continue }
+                var row = WSSummaryRow(server: role, test: test)
+                let ok = runs.filter(\.ok)
+                row.roundsTotal = runs.count
+                row.roundsOK = ok.count
+                row.failed = ok.isEmpty
+                row.errors = failures.map(\.reason) + runs.compactMap { run in run.error.map { "round \(run.round): \($0)" } }
+                if !ok.isEmpty {
+                    let m = { (values: [Double?], digits: Int) in median(values).map { rounded($0, digits) } }
+                    row.msgsPerSecAll = ok.compactMap { $0.result?.msgsPerSec }
+                    row.msgsPerSecMedian = m(ok.map { $0.result?.msgsPerSec }, 1)
+                    row.payloadMBPerSecMedian = m(ok.map { $0.result?.payloadMBPerSec }, 2)
+                    row.p50MsMedian = m(ok.map { $0.result?.latency.map { $0.p50Us / 1000 } }, 3)
+                    row.p99MsMedian = m(ok.map { $0.result?.latency.map { $0.p99Us / 1000 } }, 3)
+                    row.p999MsMedian = m(ok.map { $0.result?.latency.map { $0.p999Us / 1000 } }, 3)
+                    row.maxMsMax = ok.compactMap { $0.result?.latency.map { $0.maxUs / 1000 } }.max().map { rounded($0, 3) }
+                    row.serverCPUPctMedian = m(ok.map(\.serverCPUPct), 1)
+                    row.clientCPUPctMedian = m(ok.map(\.clientCPUPct), 1)
+                    row.serverRSSKBMedian = m(ok.map { $0.serverRSSKB.map(Double.init) }, 0)
+                    switch ((row.serverCPUPctMedian ?? 0) >= 90, (row.clientCPUPctMedian ?? 0) >= 90) {
+                    case (true, true): row.bottleneck = "both"
+                    case (true, false): row.bottleneck = "server"
+                    case (false, true): row.bottleneck = "client"
+                    default: row.bottleneck = nil
+                    }
+                }
+                rows.append(row)
+            }
+        }
+        for test in tests {
+            let peers = rows.filter { $0.test == test && $0.server.isPeer && !$0.failed }
+            guard let fastest = peers.max(by: { ($0.msgsPerSecMedian ?? 0) < ($1.msgsPerSecMedian ?? 0) }) else { continue }
+            let bestP99 = peers.compactMap(\.p99MsMedian).min()
+            for i in rows.indices where rows[i].test == test && !rows[i].failed {
+                rows[i].fastestPeer = fastest.server.rawValue
+                rows[i].msgsRatioToFastestPeer = ratio(rows[i].msgsPerSecMedian, fastest.msgsPerSecMedian)
+                rows[i].p99RatioToBestPeer = ratio(rows[i].p99MsMedian, bestP99)
+            }
+        }
+        return rows
+    }
+
+    /// The aims: ≥ 2× the fastest peer in echo msgs/s, p99 below every peer's, ≤ 2 KiB per idle WebSocket.
+    static func webSocketTargets(_ rows: [WSSummaryRow], idle: [IdleSummary], echo: String, stream: String) -> [Target] {
+        func row(_ role: ServerRole, _ test: String) -> WSSummaryRow? {
+            rows.first { $0.server == role && $0.test == test && !$0.failed }
+        }
+        func make(_ name: String, _ formula: String, _ value: Double?, target: Double?, comparison: String? = nil,
+                  note: String? = nil) -> Target {
+            let met: Bool? = target.flatMap { t in
+                value.map { v in comparison == "<" ? v < t : comparison == "≤" ? v <= t : v >= t }
+            }
+            return Target(name: name, formula: formula, value: value, target: target, met: met, note: note, comparison: comparison)
+        }
+        let fastest = row(.demo, echo)?.fastestPeer ?? "fastest peer"
+        let bestIdle = idle.filter { $0.server.isPeer && !$0.failed }.compactMap(\.bytesPerConnectionMedian).min()
+        var out = [
+            make("ws echo msgs/s", "asgi-demo \(echo) msgs/s / \(fastest)", row(.demo, echo)?.msgsRatioToFastestPeer, target: 2.0),
+            make("ws echo p99", "asgi-demo \(echo) p99 / lowest peer p99", row(.demo, echo)?.p99RatioToBestPeer,
+                 target: 1.0, comparison: "<"),
+            make("ws raw echo msgs/s", "asgi-demo-raw \(echo) msgs/s / \(row(.demoRaw, echo)?.fastestPeer ?? "fastest peer")",
+                 row(.demoRaw, echo)?.msgsRatioToFastestPeer, target: nil),
+            make("ws router/raw echo", "asgi-demo \(echo) / asgi-demo-raw \(echo)",
+                 ratio(row(.demo, echo)?.msgsPerSecMedian, row(.demoRaw, echo)?.msgsPerSecMedian), target: nil),
+            make("ws stream MB/s", "asgi-demo \(stream) MB/s / \(row(.demo, stream)?.fastestPeer ?? "fastest peer")",
+                 row(.demo, stream)?.msgsRatioToFastestPeer, target: nil),
+            make("ws idle B/WebSocket", "asgi-demo RSS per idle WebSocket, bytes",
+                 idle.first { $0.server == .demo && !$0.failed }?.bytesPerConnectionMedian, target: 2048, comparison: "≤",
+                 note: bestIdle.map { "lowest peer \(Int($0)) B" }),
+        ]
+        out.removeAll { $0.value == nil }
         return out
     }
 }

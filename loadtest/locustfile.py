@@ -1,6 +1,6 @@
 """Locust load test for the asgi-demo routes (the README's table).
 
-    pip install locust
+    pip install locust websockets
     locust -f loadtest/locustfile.py --headless -u 100 -r 20 -t 1m --host http://127.0.0.1:6000
 
 Every response is checked (status and body), so a wrong answer counts as a failure, not only an error
@@ -8,11 +8,15 @@ status. The Redis routes are tagged `redis` (run with `--exclude-tags redis` whe
 Redis: they answer 503 then); `/slow` is tagged `slow` (it holds a user for 1 s by design).
 """
 
+import json as json_module
 import os
 import random
 import string
+import time
 
-from locust import HttpUser, between, tag, task
+from locust import HttpUser, User, between, tag, task
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
 
 # Each user sets and reads its own keys (at most this many), so every /get has a known answer.
 KEYS_PER_USER = int(os.environ.get("LOCUST_KEYS_PER_USER", "100"))
@@ -105,3 +109,63 @@ class DemoUser(HttpUser):
             self._expect(response, 200, b"OK")
         if response.status_code == 200:
             self.stored[key] = value
+
+
+class WebSocketUser(User):
+    """WebSocket users over the `websockets` client (`pip install locust websockets`): echo on
+    `/ws` and a round trip through a Redis-backed chat room on `/ws/chat/:room`. Each exchange is
+    reported to Locust as one request (`WS /ws`, `WS /ws/chat`); a wrong answer is a failure."""
+
+    wait_time = between(0.0, float(os.environ.get("LOCUST_WAIT_MAX", "0.1")))
+    weight = int(os.environ.get("LOCUST_WS_WEIGHT", "1"))
+
+    def on_start(self):
+        base = self.host.replace("http://", "ws://").replace("https://", "wss://").rstrip("/")
+        self.echo = ws_connect(base + "/ws", open_timeout=10)
+        self.room = f"locust-{random.randrange(8)}"
+        self.chat = None
+        try:
+            self.chat = ws_connect(f"{base}/ws/chat/{self.room}", open_timeout=10)
+        except InvalidStatus as error:  # 503: the server has no Redis
+            self._report("WS /ws/chat [connect]", 0, 0, error)
+
+    def on_stop(self):
+        for socket in (self.echo, self.chat):
+            if socket is not None:
+                socket.close()
+
+    def _report(self, name, started, length, exception=None):
+        elapsed = (time.perf_counter() - started) * 1000 if started else 0
+        self.environment.events.request.fire(
+            request_type="WS", name=name, response_time=elapsed, response_length=length,
+            exception=exception, context={})
+
+    @task(4)
+    def echo_text(self):
+        message = random_text(random.choice((8, 128, 4096)))
+        started = time.perf_counter()
+        try:
+            self.echo.send(message)
+            answer = self.echo.recv(timeout=10)
+            error = None if answer == message else AssertionError(f"echo {answer[:40]!r}")
+        except Exception as exception:  # connection closed, timeout
+            error = exception
+        self._report("WS /ws", started, len(message), error)
+
+    @tag("redis")
+    @task(1)
+    def chat_round_trip(self):
+        if self.chat is None:
+            return
+        text = random_text(16)
+        started = time.perf_counter()
+        error = None
+        try:
+            self.chat.send(text)
+            while True:  # other users of the room talk too: wait for our own message
+                event = json_module.loads(self.chat.recv(timeout=10))
+                if event.get("type") == "message" and event.get("text") == text:
+                    break
+        except Exception as exception:
+            error = exception
+        self._report("WS /ws/chat", started, len(text), error)

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/redis.sh
 
-packages=(libuv1-dev libhttp-parser-dev libhiredis-dev pkg-config redis-server redis-tools)
+packages=(libuv1-dev libhttp-parser-dev libhiredis-dev zlib1g-dev libssl-dev pkg-config redis-server redis-tools)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

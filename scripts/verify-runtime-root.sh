@@ -3,7 +3,7 @@
 #
 #   1. builds asgi-demo the way the build stage does (release, --static-swift-stdlib), stripped;
 #   2. checks with ldd that it needs nothing beyond the allowed libraries (libuv, libhttp_parser,
-#      libhiredis + what bookworm-slim already has: libstdc++, libgcc_s, libm, libc, ld-linux);
+#      libhiredis, libz, libcrypto + what bookworm-slim already has: libstdc++, libgcc_s, libm, libc, ld-linux);
 #   3. makes a minimal Debian bookworm root (debootstrap --variant=minbase, the variant
 #      debian:bookworm-slim is built from; cached as a tarball), installs into it ONLY the Dockerfile's
 #      RUNTIME_PACKAGES, copies the binary in, and runs it there as an unprivileged user (65534) with
@@ -32,7 +32,7 @@ readonly CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/swiftasgi"
 readonly CACHE_TAR="$CACHE_DIR/$SUITE-minbase.tar"
 readonly RUN_AS=65534:65534 # nobody:nogroup in every Debian root
 # ldd names the binary may need: the three runtime packages + what debian:bookworm-slim already has.
-readonly ALLOWED_LIBS='^(linux-vdso|linux-gate|ld-linux[-a-z0-9_.]*|libuv|libhttp_parser|libhiredis|libstdc\+\+|libgcc_s|libm|libc)\.so'
+readonly ALLOWED_LIBS='^(linux-vdso|linux-gate|ld-linux[-a-z0-9_.]*|libuv|libhttp_parser|libhiredis|libz|libcrypto|libstdc\+\+|libgcc_s|libm|libc)\.so'
 readonly BASE_PACKAGES="libc6 libstdc++6 libgcc-s1" # in bookworm-slim already
 
 started=$(date +%s)

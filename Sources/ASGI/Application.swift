@@ -8,7 +8,8 @@ public typealias Receive = @Sendable () async throws -> ReceiveEvent
 /// `content-length`, a header value with CR/LF/NUL...).
 public typealias Send = @Sendable (SendEvent) async throws -> Void
 
-/// An ASGI application: one call per HTTP request, and one call for the lifespan scope.
+/// An ASGI application: one call per HTTP request, one per WebSocket connection, and one call for
+/// the lifespan scope.
 ///
 /// `receive` and `send` may escape the call (a task the application starts may keep them): used
 /// after the request is over, `receive` returns `http.disconnect` and `send` throws.
@@ -27,6 +28,9 @@ public enum ASGIVersion {
     public static let version = "3.0"
     /// `scope["asgi"]["spec_version"]` for HTTP scopes. 2.4: `send` after the client left throws.
     public static let httpSpecVersion = "2.4"
+    /// `scope["asgi"]["spec_version"]` for WebSocket scopes. 2.5: `websocket.accept` may carry headers,
+    /// `websocket.close` a reason, the denial response is available.
+    public static let websocketSpecVersion = "2.5"
     /// `scope["asgi"]["spec_version"]` for lifespan scopes.
     public static let lifespanSpecVersion = "2.0"
 }

@@ -1,11 +1,11 @@
-/// The connection scope handed to an ``Application``: the ASGI HTTP scope (or a lifespan scope,
-/// where only `type`, `asgi` and `state` are meaningful).
+/// The connection scope handed to an ``Application``: the ASGI HTTP or WebSocket scope (or a
+/// lifespan scope, where only `type`, `asgi` and `state` are meaningful).
 ///
 /// A value type with copy-on-write storage: passing a scope around costs one reference count,
 /// and a middleware that changes a field (say `rootPath`) changes only its own copy.
 public struct Scope: Sendable {
-    /// `"http"` or `"lifespan"`.
-    public enum Kind: String, Sendable { case http, lifespan }
+    /// `"http"`, `"websocket"` or `"lifespan"`.
+    public enum Kind: String, Sendable { case http, websocket, lifespan }
 
     /// A socket address as ASGI gives it: `(host, port)`; for a Unix socket, `(path, nil)`.
     public struct Address: Sendable, Equatable, CustomStringConvertible {
@@ -31,11 +31,14 @@ public struct Scope: Sendable {
         var client: Address?
         var server: Address?
         var state: ScopeState
+        var subprotocols: [String]
+        var extensions: Set<String>
 
         init(
             type: Kind, asgiVersion: String, specVersion: String, httpVersion: String, method: String,
             scheme: String, path: String, rawPath: [UInt8], queryString: [UInt8], rootPath: String,
-            headers: Headers, client: Address?, server: Address?, state: ScopeState
+            headers: Headers, client: Address?, server: Address?, state: ScopeState,
+            subprotocols: [String] = [], extensions: Set<String> = Scope.httpExtensions
         ) {
             self.type = type
             self.asgiVersion = asgiVersion
@@ -51,15 +54,23 @@ public struct Scope: Sendable {
             self.client = client
             self.server = server
             self.state = state
+            self.subprotocols = subprotocols
+            self.extensions = extensions
         }
 
         func copy() -> Storage {
             Storage(
                 type: type, asgiVersion: asgiVersion, specVersion: specVersion, httpVersion: httpVersion,
                 method: method, scheme: scheme, path: path, rawPath: rawPath, queryString: queryString,
-                rootPath: rootPath, headers: headers, client: client, server: server, state: state)
+                rootPath: rootPath, headers: headers, client: client, server: server, state: state,
+                subprotocols: subprotocols, extensions: extensions)
         }
     }
+
+    /// The extensions an HTTP scope advertises: response trailers.
+    public static let httpExtensions: Set<String> = ["http.response.trailers"]
+    /// The extensions a WebSocket scope advertises: the denial response.
+    public static let websocketExtensions: Set<String> = ["websocket.http.response"]
 
     private var storage: Storage
 
@@ -82,11 +93,31 @@ public struct Scope: Sendable {
             server: server, state: state)
     }
 
+    /// A WebSocket scope (`type` `"websocket"`, spec version 2.5): `scheme` is `"ws"` or `"wss"`,
+    /// `subprotocols` what the client offered in `Sec-WebSocket-Protocol`, in its order.
+    public static func websocket(
+        path: String, rawPath: [UInt8], queryString: [UInt8] = [], headers: Headers = Headers(),
+        httpVersion: String = "1.1", scheme: String = "ws", rootPath: String = "",
+        client: Address? = nil, server: Address? = nil, subprotocols: [String] = [],
+        state: ScopeState = ScopeState()
+    ) -> Scope {
+        let scope = Scope(
+            method: "GET", path: path, rawPath: rawPath, queryString: queryString, headers: headers,
+            httpVersion: httpVersion, scheme: scheme, rootPath: rootPath, client: client, server: server,
+            state: state)
+        scope.storage.type = .websocket
+        scope.storage.specVersion = ASGIVersion.websocketSpecVersion
+        scope.storage.subprotocols = subprotocols
+        scope.storage.extensions = Scope.websocketExtensions
+        return scope
+    }
+
     /// A lifespan scope sharing `state` with the HTTP scopes that follow it.
     public static func lifespan(state: ScopeState) -> Scope {
         var scope = Scope(method: "", path: "", rawPath: [], httpVersion: "", scheme: "", state: state)
         scope.type = .lifespan
         scope.specVersion = ASGIVersion.lifespanSpecVersion
+        scope.extensions = []
         return scope
     }
 
@@ -99,7 +130,7 @@ public struct Scope: Sendable {
         get { storage.asgiVersion }
         set { unique().asgiVersion = newValue }
     }
-    /// `scope["asgi"]["spec_version"]`: `"2.4"` for HTTP, `"2.0"` for lifespan.
+    /// `scope["asgi"]["spec_version"]`: `"2.4"` for HTTP, `"2.5"` for WebSocket, `"2.0"` for lifespan.
     public var specVersion: String {
         get { storage.specVersion }
         set { unique().specVersion = newValue }
@@ -114,7 +145,7 @@ public struct Scope: Sendable {
         get { storage.method }
         set { unique().method = newValue }
     }
-    /// `"http"` (or `"https"` when a trusted proxy says so).
+    /// `"http"` (or `"https"` when a trusted proxy says so); `"ws"` / `"wss"` for a WebSocket.
     public var scheme: String {
         get { storage.scheme }
         set { unique().scheme = newValue }
@@ -158,5 +189,16 @@ public struct Scope: Sendable {
     public var state: ScopeState {
         get { storage.state }
         set { unique().state = newValue }
+    }
+    /// WebSocket: the subprotocols the client offered (`Sec-WebSocket-Protocol`), in its order.
+    public var subprotocols: [String] {
+        get { storage.subprotocols }
+        set { unique().subprotocols = newValue }
+    }
+    /// `scope["extensions"]`: the names of the protocol extensions the server supports for this
+    /// scope (`"http.response.trailers"`, `"websocket.http.response"`).
+    public var extensions: Set<String> {
+        get { storage.extensions }
+        set { unique().extensions = newValue }
     }
 }

@@ -7,6 +7,20 @@ public enum SendEvent: Sendable {
     case responseBody(_ body: [UInt8], moreBody: Bool = false)
     /// `http.response.trailers` (only after `responseStart(trailers: true)`).
     case responseTrailers(headers: Headers, moreTrailers: Bool = false)
+    /// `websocket.accept`: completes the handshake (101). `subprotocol` must be one the client
+    /// offered; `headers` are added to the 101 response.
+    case websocketAccept(subprotocol: String? = nil, headers: Headers = Headers())
+    /// `websocket.send`: one message. Suspends while more than the write high-water mark waits
+    /// for the client.
+    case websocketSend(WebSocketMessage)
+    /// `websocket.close`: before `websocket.accept` the handshake is refused with 403; after it, a
+    /// close frame with `code` and `reason` (cut to 123 bytes at a character boundary) is sent.
+    case websocketClose(code: Int = 1000, reason: String = "")
+    /// `websocket.http.response.start` (the denial-response extension): refuse the handshake with
+    /// this HTTP response instead of accepting it.
+    case websocketHTTPResponseStart(status: Int, headers: Headers = Headers())
+    /// `websocket.http.response.body`: the denial response's body; `moreBody: true` streams it.
+    case websocketHTTPResponseBody(_ body: [UInt8], moreBody: Bool = false)
     /// `lifespan.startup.complete`.
     case lifespanStartupComplete
     /// `lifespan.startup.failed`: the server logs the message and exits non-zero.
@@ -22,6 +36,11 @@ public enum SendEvent: Sendable {
         case .responseStart: "http.response.start"
         case .responseBody: "http.response.body"
         case .responseTrailers: "http.response.trailers"
+        case .websocketAccept: "websocket.accept"
+        case .websocketSend: "websocket.send"
+        case .websocketClose: "websocket.close"
+        case .websocketHTTPResponseStart: "websocket.http.response.start"
+        case .websocketHTTPResponseBody: "websocket.http.response.body"
         case .lifespanStartupComplete: "lifespan.startup.complete"
         case .lifespanStartupFailed: "lifespan.startup.failed"
         case .lifespanShutdownComplete: "lifespan.shutdown.complete"

@@ -143,6 +143,7 @@ extension RedisClient {
         outageLogged = false
         backoff = Self.initialBackoffMilliseconds
         lastError = ""
+        linkObserver?.linkReady()
         resumeAttemptWaiters()
     }
 
@@ -199,6 +200,7 @@ extension RedisClient {
         state = .waiting
         outageLogged = true
         logger.warning("redis connection lost, reconnecting", metadata: ["redis": "\(configuration)", "reason": "\(reason)"])
+        linkObserver?.linkLost(reason: reason)
         scheduleReconnect()
     }
 

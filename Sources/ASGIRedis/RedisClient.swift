@@ -70,6 +70,9 @@ public final class RedisClient: @unchecked Sendable {
     let connectTimer: LoopTimer
     let reconnectTimer: LoopTimer
     var attemptWaiters: [UnsafeContinuation<Void, Never>] = []
+    /// Set when this client is a ``RedisSubscriber``'s connection: told when it becomes ready
+    /// and when it is lost, and handed every pub/sub push.
+    weak var linkObserver: (any RedisLinkObserver)?
     var closeWaiters: [UnsafeContinuation<Void, Never>] = []
 
     /// Creates a client; nothing happens until ``connect()``. Call on the loop thread. A host name

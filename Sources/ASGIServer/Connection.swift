@@ -10,7 +10,7 @@ import UVLoop
 /// `pending` until the current response is complete, so responses go out strictly in request
 /// order. Writes are coalesced: responses are appended to `out` and written once per loop turn
 /// (`flushAtEndOfTurn`), so 16 pipelined requests cost one `write(2)`.
-final class Connection: @unchecked Sendable {
+final class Connection: @unchecked Sendable, ServedConnection {
     // Safety: loop-confined. Created by ServerCore on the loop thread; every entry point (stream
     // and parser callbacks, Exchange calls) runs there; tasks that capture it use the loop executor.
     enum State { case open, closing, lingering, closed }
@@ -43,6 +43,8 @@ final class Connection: @unchecked Sendable {
     @exclusivity(unchecked) private var peerTrusted: Bool?
     /// Responses completed on this connection.
     @exclusivity(unchecked) private var requestsServed = 0
+    /// A valid WebSocket upgrade was parsed: the bytes after its head belong to the WebSocket.
+    @exclusivity(unchecked) private var upgrade: (head: RequestHead, request: WebSocketUpgrade)?
 
     init(core: ServerCore, stream: any ConnectionTransport) {
         self.core = core
@@ -77,6 +79,7 @@ final class Connection: @unchecked Sendable {
                     return bytes.count
                 case .messageComplete(let consumed):
                     offset += consumed
+                    if upgrade != nil { return offset }
                 }
             } catch {
                 reject(error)
@@ -93,6 +96,11 @@ final class Connection: @unchecked Sendable {
             let start = pendingStart
             let used = pending.withUnsafeBytes { parse(UnsafeRawBufferPointer(rebasing: $0[start...])) }
             pendingStart += used
+            if upgrade != nil {
+                let rest = Array(pending[pendingStart...])
+                rest.withUnsafeBytes { handOff(leftover: $0) }
+                return
+            }
             if used == 0 { break }
         }
         if pendingStart >= pending.count {
@@ -330,6 +338,10 @@ extension Connection: StreamDelegate, EndOfTurnFlushing {
             return
         }
         let used = parse(bytes)
+        if upgrade != nil {
+            handOff(leftover: UnsafeRawBufferPointer(rebasing: bytes[used...]))
+            return
+        }
         if used < bytes.count, state == .open, !rejecting {
             queuePending(UnsafeRawBufferPointer(rebasing: bytes[used...]))
         }
@@ -369,6 +381,22 @@ extension Connection: RequestParserDelegate {
             respondDirectly(status: 503, message: "Service Unavailable: too many concurrent requests")
             return
         }
+        if core.config.ws != .none {
+            switch WebSocketUpgrade.judge(head, deflate: core.config.wsPerMessageDeflate) {
+            case .notWebSocket:
+                break
+            case .invalid(let status, let reason):
+                core.logInvalidRequest(from: client, reason: reason)
+                let version: Headers? = status == 426 ? [("sec-websocket-version", "13")] : nil
+                respondDirectly(status: status, message: ResponseEncoder.reasonPhrase(status) + ": " + reason, headers: version)
+                return
+            case .valid(let request):
+                // The message ends with its head (an upgrade request with a body was refused):
+                // `parse` stops there and the rest of the bytes go to the WebSocket.
+                upgrade = (head, request)
+                return
+            }
+        }
         startExchange(head)
     }
 
@@ -400,12 +428,37 @@ extension Connection: RequestParserDelegate {
     }
 
     /// Writes a complete error response that the application never sees, then closes.
-    func respondDirectly(status: Int, message: String) {
+    func respondDirectly(status: Int, message: String, headers: Headers? = nil) {
         rejecting = true
         out.append(contentsOf: ResponseEncoder.errorResponse(
-            status: status, message: message, date: core.dateHeaderValue, server: core.serverHeaderValue))
+            status: status, message: message, date: core.dateHeaderValue, server: core.serverHeaderValue,
+            headers: headers))
         closeAfterFlush()
     }
+
+    /// The upgrade request is complete: the socket, with `leftover` (bytes the client sent after
+    /// the head), now belongs to a ``WebSocketConnection``; this object is done without closing it.
+    private func handOff(leftover: UnsafeRawBufferPointer) {
+        guard let (head, request) = upgrade else { return }
+        upgrade = nil
+        state = .closed
+        timerKind = .none
+        timer?.close()
+        timer = nil
+        out = []
+        pending = []
+        pendingStart = 0
+        if proxyTrustUnknown, let proxy = core.proxy {
+            peerTrusted = client.map { proxy.isTrusted($0.host) } ?? false
+        }
+        let webSocket = WebSocketConnection(
+            core: core, stream: stream, head: head, request: request, client: client,
+            peerTrusted: peerTrusted ?? false, leftover: Array(leftover))
+        core.replace(self, with: webSocket)
+        webSocket.start()
+    }
+
+    private var proxyTrustUnknown: Bool { peerTrusted == nil }
 }
 
 extension Connection: TimerTarget {

@@ -18,6 +18,14 @@ public struct ServerConfig: Sendable {
         case off
     }
 
+    /// Whether `Upgrade: websocket` requests become WebSocket connections (`--ws`).
+    public enum WebSocketMode: String, Sendable, CaseIterable {
+        /// Valid upgrades get a WebSocket scope; invalid ones 400 (426 for another version).
+        case auto
+        /// Upgrade requests are served as plain HTTP requests.
+        case none
+    }
+
     /// Interface to bind (`--host`). `0.0.0.0` or `::` for every interface.
     public var host = "127.0.0.1"
     /// TCP port (`--port`); 0 picks a free one (see ``RunningServer/port``).
@@ -80,6 +88,24 @@ public struct ServerConfig: Sendable {
     public var accessLog = true
     /// `scope.root_path` (`--root-path`).
     public var rootPath = ""
+    /// WebSocket support (`--ws`).
+    public var ws: WebSocketMode = .auto
+    /// Largest incoming WebSocket message in bytes, after decompression (`--ws-max-size`);
+    /// larger → close 1009.
+    public var wsMaxSize = 16 * 1024 * 1024
+    /// Messages received and not yet taken by the application before the server stops reading
+    /// from the socket (`--ws-max-queue`).
+    public var wsMaxQueue = 32
+    /// Seconds between the server's pings (`--ws-ping-interval`); 0 sends none.
+    public var wsPingInterval: Double = 20
+    /// Seconds a ping waits for its pong before the connection is closed with 1011
+    /// (`--ws-ping-timeout`).
+    public var wsPingTimeout: Double = 20
+    /// Negotiate permessage-deflate when the client offers it (`--ws-per-message-deflate`).
+    public var wsPerMessageDeflate = true
+    /// Seconds the closing handshake waits for the client's close frame before the connection is
+    /// dropped.
+    public var wsCloseTimeout: Double = 5
     /// Lifespan protocol mode.
     public var lifespan: Lifespan = .auto
     /// Install SIGTERM/SIGINT handlers that stop the server gracefully (``Server/run(_:)``).

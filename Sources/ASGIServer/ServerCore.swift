@@ -3,6 +3,14 @@ import HTTP1
 import Logging
 import UVLoop
 
+/// What the server keeps of each open connection: it owns it, and asks it to stop.
+protocol ServedConnection: AnyObject {
+    /// Server shutdown began: finish what is in flight, then close.
+    func shutdownGracefully()
+    /// Close now (the graceful-shutdown timeout ran out).
+    func close()
+}
+
 /// The server as it lives on one loop: listener, connections, lifespan, shutdown. Loop thread only.
 final class ServerCore: @unchecked Sendable {
     // Safety: created, used and torn down on its loop's thread only. It is Sendable so the tasks it
@@ -20,8 +28,8 @@ final class ServerCore: @unchecked Sendable {
     @exclusivity(unchecked) private(set) var listener: Listener?
     /// The listening address as the scope's `server` key.
     @exclusivity(unchecked) private(set) var serverAddress: Scope.Address?
-    /// Open connections, for graceful shutdown.
-    @exclusivity(unchecked) private var connections: [ObjectIdentifier: Connection] = [:]
+    /// Open connections (HTTP and WebSocket), for graceful shutdown. The table owns them.
+    @exclusivity(unchecked) private var connections: [ObjectIdentifier: any ServedConnection] = [:]
     /// Requests whose application call has not returned.
     @exclusivity(unchecked) var activeRequests = 0
     @exclusivity(unchecked) private(set) var isShuttingDown = false
@@ -150,9 +158,15 @@ final class ServerCore: @unchecked Sendable {
         }
     }
 
-    func connectionClosed(_ connection: Connection) {
+    func connectionClosed(_ connection: any ServedConnection) {
         connections.removeValue(forKey: ObjectIdentifier(connection))
         if isShuttingDown && connections.isEmpty { finishShutdown() }
+    }
+
+    /// An HTTP connection became a WebSocket: the same socket, a new owner in the table.
+    func replace(_ connection: Connection, with webSocket: WebSocketConnection) {
+        connections.removeValue(forKey: ObjectIdentifier(connection))
+        connections[ObjectIdentifier(webSocket)] = webSocket
     }
 
     var connectionCount: Int { connections.count }

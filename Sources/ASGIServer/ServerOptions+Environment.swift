@@ -11,8 +11,9 @@ extension ServerOptions {
             "forwarded-allow-ips", "limit-concurrency", "limit-max-connections", "limit-max-requests", "limit-max-requests-jitter",
             "timeout-keep-alive", "timeout-header", "timeout-body-read", "timeout-send", "timeout-graceful-shutdown", "timeout-worker-healthcheck",
             "max-header-size", "root-path", "lifespan", "header", "reload-dir",
+            "ws", "ws-max-size", "ws-max-queue", "ws-ping-interval", "ws-ping-timeout",
         ]
-        let flags = ["access-log", "proxy-headers", "server-header", "date-header", "reload"]
+        let flags = ["access-log", "proxy-headers", "server-header", "date-header", "reload", "ws-per-message-deflate"]
         func variable(_ flag: String) -> String {
             "SWIFTASGI_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
         }

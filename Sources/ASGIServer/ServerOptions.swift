@@ -75,6 +75,24 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Set the ASGI 'root_path' for applications mounted below a path.", valueName: "path"))
     public var rootPath: String = ""
 
+    @Option(help: "WebSocket mode: auto (upgrade requests become WebSockets), none (served as plain HTTP).")
+    public var ws: ServerConfig.WebSocketMode = .auto
+
+    @Option(help: ArgumentHelp("Largest incoming WebSocket message (after decompression); larger closes with 1009.", valueName: "bytes"))
+    public var wsMaxSize: Int = 16 * 1024 * 1024
+
+    @Option(help: ArgumentHelp("WebSocket messages waiting for the application before reading pauses.", valueName: "n"))
+    public var wsMaxQueue: Int = 32
+
+    @Option(help: ArgumentHelp("Seconds between WebSocket pings (0 disables).", valueName: "seconds"))
+    public var wsPingInterval: Double = 20
+
+    @Option(help: ArgumentHelp("Close a WebSocket with 1011 when a ping has no pong within this many seconds.", valueName: "seconds"))
+    public var wsPingTimeout: Double = 20
+
+    @Flag(inversion: .prefixedNo, help: "Enable/disable permessage-deflate for WebSockets.")
+    public var wsPerMessageDeflate = true
+
     @Option(help: "Lifespan mode: auto, on, off.")
     public var lifespan: ServerConfig.Lifespan = .auto
 
@@ -117,6 +135,10 @@ public struct ServerOptions: ParsableArguments, Sendable {
                 throw ValidationError("--forwarded-allow-ips: '\(entry)' is not an address, a CIDR or '*'")
             }
         }
+        guard wsMaxSize >= 1 else { throw ValidationError("--ws-max-size must be at least 1") }
+        guard wsMaxQueue >= 1 else { throw ValidationError("--ws-max-queue must be at least 1") }
+        guard wsPingInterval >= 0 else { throw ValidationError("--ws-ping-interval must not be negative") }
+        guard wsPingTimeout > 0 else { throw ValidationError("--ws-ping-timeout must be positive") }
         if uds != nil && fd != nil { throw ValidationError("--uds and --fd cannot be used together") }
         if let uds, SocketPath.occupant(of: uds) == .other {
             throw ValidationError("--uds: '\(uds)' exists and is not a socket; refusing to replace it")
@@ -150,6 +172,12 @@ public struct ServerOptions: ParsableArguments, Sendable {
         config.maxHeaderSize = maxHeaderSize
         config.rootPath = rootPath
         config.lifespan = lifespan
+        config.ws = ws
+        config.wsMaxSize = wsMaxSize
+        config.wsMaxQueue = wsMaxQueue
+        config.wsPingInterval = wsPingInterval
+        config.wsPingTimeout = wsPingTimeout
+        config.wsPerMessageDeflate = wsPerMessageDeflate
         config.serverHeader = serverHeader
         config.dateHeader = dateHeader
         config.defaultHeaders = headers.map { ($0.name, $0.value) }
@@ -192,6 +220,7 @@ public enum LogLevelOption: String, ExpressibleByArgument, CaseIterable, Sendabl
 }
 
 extension ServerConfig.Lifespan: ExpressibleByArgument {}
+extension ServerConfig.WebSocketMode: ExpressibleByArgument {}
 
 /// `--header NAME:VALUE`.
 public struct HeaderOption: ExpressibleByArgument, Sendable {

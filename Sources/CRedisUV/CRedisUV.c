@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <hiredis/sds.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 struct credisuv_conn {
     uv_poll_t poll;               // first member: the handle's address is the adapter's
@@ -215,6 +218,22 @@ void credisuv_close(credisuv_conn *conn) {
     redisAsyncContext *ac = conn->context;
     if (ac == NULL) return;
     redisAsyncFree(ac);
+}
+
+int credisuv_enable_keepalive(credisuv_conn *conn, int idle_seconds) {
+    // hiredis' redisKeepAlive would record a failure in c->err, which later reads as the reason
+    // of a lost connection: set the options here and keep errors to ourselves.
+    if (!is_connected(conn) || conn->context->c.connection_type != REDIS_CONN_TCP) return -1;
+    int fd = conn->context->c.fd;
+    int on = 1;
+    int idle = idle_seconds > 0 ? idle_seconds : 1;
+    int interval = idle / 3 > 0 ? idle / 3 : 1;
+    int count = 3;
+    if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) != 0) return -1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) != 0) return -1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval)) != 0) return -1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count)) != 0) return -1;
+    return 0;
 }
 
 int credisuv_is_alive(const credisuv_conn *conn) {

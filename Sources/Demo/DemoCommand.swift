@@ -84,6 +84,7 @@ struct DemoCommand: ParsableCommand {
         configuration.blockingQueue = blockingQueue
         let router = makeDemoRouter(configuration: configuration)
         RedisRoutes.add(to: router, configuration: try RedisConfiguration(url: redisURL), logger: logger)
+        ChatRoutes.add(to: router)
         if ServerOptions.processEnvironment()["SWIFTASGI_DEMO_TEST_ROUTES"] == "1" {
             TestRoutes.add(to: router)
         }

@@ -45,6 +45,18 @@ func makeDemoRouter(configuration: RouterConfiguration = RouterConfiguration()) 
     }
 
     router.get("/healthz") { _ in .text("ok") }
+
+    // WebSocket echo: text back as text, bytes as bytes, until the client closes. It speaks the
+    // subprotocol `echo` when the client offers it (and none otherwise).
+    router.websocket("/ws") { ws in
+        try await ws.accept(subprotocol: ws.subprotocols.contains("echo") ? "echo" : nil)
+        for try await message in ws.messages {
+            switch message {
+            case .text(let text): try await ws.send(text: text)
+            case .bytes(let bytes): try await ws.send(bytes: bytes)
+            }
+        }
+    }
     return router
 }
 

@@ -5,12 +5,17 @@ import ASGI
 ///
 /// - `GET /` → `Hello, ASGI!`
 /// - `POST /echo` → the request body streamed back as it arrives
+/// - WebSocket `/ws` → echo (text as text, bytes as bytes); any other WebSocket path → 403
 /// - anything else → 404 (405 for another method on a known path)
 enum RawApp {
     static let hello: [UInt8] = Array("Hello, ASGI!".utf8)
     static let textHeaders: Headers = [("content-type", "text/plain; charset=utf-8")]
 
     static let application: Application = { scope, receive, send in
+        if scope.type == .websocket {
+            try await webSocketEcho(scope, receive, send)
+            return
+        }
         guard scope.type == .http else { return }
         switch (scope.method, scope.path) {
         case ("GET", "/"), ("HEAD", "/"):
@@ -50,6 +55,19 @@ enum RawApp {
                 return  // client left
             }
             first = try await receive()
+        }
+    }
+
+    /// Accepts `/ws` and sends every message back until the client closes.
+    static func webSocketEcho(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        guard case .websocketConnect = try await receive() else { return }
+        guard scope.path == "/ws" else {
+            try await send(.websocketClose())
+            return
+        }
+        try await send(.websocketAccept())
+        while case .websocketReceive(let message) = try await receive() {
+            try await send(.websocketSend(message))
         }
     }
 }

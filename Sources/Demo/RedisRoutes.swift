@@ -5,7 +5,7 @@ import Logging
 import UVLoop
 
 /// The demo's Redis endpoints on the worker's own loop: `GET /set?key=K&value=V`,
-/// `GET /get?key=K`, and `GET /readyz`. The client is made at lifespan startup (one per worker
+/// `GET /get?key=K`, `GET /readyz`, and the chat WebSocket (``ChatRoutes``). The client is made at lifespan startup (one per worker
 /// process, on its loop) and kept in the lifespan state.
 enum RedisRoutes {
     static let stateKey = "redis"
@@ -21,8 +21,11 @@ enum RedisRoutes {
                 logger.warning("Redis is not reachable yet: /get and /set answer 503 until it is (retrying in the background)")
             }
             state[stateKey] = client
+            // Pub/sub for the chat rooms: its own connection, made on the first subscription.
+            state[ChatRoutes.subscriberKey] = client.makeSubscriber()
         }
         router.onShutdown { state in
+            await (state[ChatRoutes.subscriberKey] as? RedisSubscriber)?.close()
             await (state[stateKey] as? RedisClient)?.close()
         }
 

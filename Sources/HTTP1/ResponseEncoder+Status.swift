@@ -1,3 +1,5 @@
+public import ASGI
+
 extension ResponseEncoder {
     /// `HTTP/1.1 100 Continue\r\n\r\n`, sent before reading a body the client is holding back.
     public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
@@ -9,7 +11,9 @@ extension ResponseEncoder {
     /// ```swift
     /// let bytes = ResponseEncoder.errorResponse(status: error.status, date: date, server: nil)
     /// ```
-    public static func errorResponse(status: Int, message: String? = nil, date: [UInt8]?, server: [UInt8]?) -> [UInt8] {
+    public static func errorResponse(
+        status: Int, message: String? = nil, date: [UInt8]?, server: [UInt8]?, headers: Headers? = nil
+    ) -> [UInt8] {
         let status = (100...999).contains(status) ? status : 500
         var body = (message ?? reasonPhrase(status)) + "\n"
         var out: [UInt8] = []
@@ -19,6 +23,12 @@ extension ResponseEncoder {
             writer.write("content-type: text/plain; charset=utf-8\r\n")
             writeContentLength(body.utf8.count, into: &writer)
             writer.write("connection: close\r\n")
+            if let headers {
+                // Server-chosen fields (e.g. `sec-websocket-version`), trusted: not validated here.
+                for field in headers {
+                    field.name.withUnsafeBytes { name in field.value.withUnsafeBytes { writer.writeField(name, $0) } }
+                }
+            }
             if let date { writer.writeField("date", date) }
             if let server { writer.writeField("server", server) }
             writer.write("\r\n")

@@ -23,6 +23,8 @@ import UVLoop
                         return
                     }
                 }
+            case .websocket:
+                return
             case .http:
                 let greeting = scope.state["greeting"] as? String ?? "none"
                 events.withLock { $0.append("request") }

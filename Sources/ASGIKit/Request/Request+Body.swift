@@ -16,7 +16,8 @@ extension Request {
         var body: [UInt8] = []
         do {
             loop: while true {
-                switch try await context.receive() {
+                let event = try await context.receive()
+                switch event {
                 case .request(let chunk, let moreBody):
                     guard body.count + chunk.count <= limit else {
                         throw HTTPError(413, "Request body larger than \(limit) bytes")
@@ -25,8 +26,8 @@ extension Request {
                     if !moreBody { break loop }
                 case .disconnect:
                     throw ASGIError.disconnected()
-                case .lifespanStartup, .lifespanShutdown:
-                    throw ASGIError.protocolViolation("lifespan event on an HTTP request")
+                default:
+                    throw ASGIError.protocolViolation("'\(event.type)' event on an HTTP request")
                 }
             }
         } catch {
@@ -96,9 +97,9 @@ public struct RequestBodyStream: AsyncSequence, Sendable {
                 case .disconnect:
                     finish()
                     throw ASGIError.disconnected()
-                case .lifespanStartup, .lifespanShutdown:
+                default:
                     finish()
-                    throw ASGIError.protocolViolation("lifespan event on an HTTP request")
+                    throw ASGIError.protocolViolation("'\(event.type)' event on an HTTP request")
                 }
             }
         }

@@ -12,6 +12,8 @@ public protocol RouteBuilder: Sendable {
 public enum RouteHandler: Sendable {
     case async(Handler)
     case blocking(BlockingHandler)
+    /// A WebSocket route (registered with ``RouteBuilder/websocket(_:_:)``).
+    case websocket(WebSocketHandler)
 }
 
 extension RouteBuilder {
@@ -23,6 +25,13 @@ extension RouteBuilder {
     public func delete(_ path: String, _ handler: @escaping Handler) { on("DELETE", path, handler) }
     public func head(_ path: String, _ handler: @escaping Handler) { on("HEAD", path, handler) }
     public func options(_ path: String, _ handler: @escaping Handler) { on("OPTIONS", path, handler) }
+
+    /// A WebSocket route: `router.websocket("/ws/chat/:room") { ws in try await ws.accept(); ... }`.
+    /// Router middleware (which sees HTTP requests and responses) does not apply to it; a
+    /// WebSocket to an unknown path is refused with 404.
+    public func websocket(_ path: String, _ handler: @escaping WebSocketHandler) {
+        add(RouteNode.webSocketMethod, path, .websocket(handler))
+    }
 
     /// Registration of handlers that block, run on the router's thread pool:
     /// `router.blocking.get("/report") { request in .text(buildReport()) }`.

@@ -10,7 +10,12 @@ final class RouteNode: @unchecked Sendable {
         let pattern: String
         let parameterNames: [String]
         let handler: Handler
+        /// For a WebSocket route (in the router's WebSocket table), its handler.
+        var webSocket: WebSocketHandler? = nil
     }
+
+    /// The method key of WebSocket routes in a ``Router``'s definitions.
+    static let webSocketMethod = "WEBSOCKET"
 
     var literals: [PathKey: RouteNode] = [:]
     var parameter: RouteNode?

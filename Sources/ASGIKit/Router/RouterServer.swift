@@ -5,6 +5,8 @@ import Logging
 /// and the ASGI entry point. Read-only, so any number of loops may share it.
 final class RouterServer: Sendable {
     let table: RouteTable
+    /// WebSocket routes, matched as GET.
+    let webSocketTable: RouteTable
     let configuration: RouterConfiguration
     /// The router's own middleware, for the 404/405 answers.
     private let rootMiddlewares: [RouterMiddleware]
@@ -22,10 +24,19 @@ final class RouterServer: Sendable {
 
         let root = RouteNode()
         var staticPaths: [PathKey: RouteNode] = [:]
+        let webSocketRoot = RouteNode()
+        var webSocketStaticPaths: [PathKey: RouteNode] = [:]
         for definition in state.definitions {
             let pattern = RoutePattern(definition.path)
             let handler: Handler
             switch definition.kind {
+            case .websocket(let body):
+                let node = webSocketRoot.descend(pattern)
+                node.add(RouteNode.Route(
+                    method: "GET", pattern: pattern.description, parameterNames: pattern.parameterNames,
+                    handler: { _ in throw HTTPError(404) }, webSocket: body))
+                if let path = pattern.staticPath { webSocketStaticPaths[PathKey(path)] = node }
+                continue
             case .async(let body):
                 handler = body
             case .blocking(let body):
@@ -47,6 +58,7 @@ final class RouterServer: Sendable {
             if let path = pattern.staticPath { staticPaths[PathKey(path)] = node }
         }
         table = RouteTable(root: root, staticPaths: staticPaths)
+        webSocketTable = RouteTable(root: webSocketRoot, staticPaths: webSocketStaticPaths)
         rootMiddlewares = state.groups[0].middlewares
         notFound = MiddlewareChain.compose(rootMiddlewares) { _ in throw HTTPError(404) }
         startup = state.startup
@@ -70,7 +82,12 @@ final class RouterServer: Sendable {
     /// request kept alive past that by a stray task reads `http.disconnect` (and a body read fails)
     /// instead of the connection.
     func serve(_ scope: Scope, _ receive: @escaping Receive, _ send: @escaping Send) async throws {
-        guard scope.type == .http else {
+        switch scope.type {
+        case .http: break
+        case .websocket:
+            try await serveWebSocket(scope, receive, send)
+            return
+        case .lifespan:
             try await lifespan(scope, receive, send)
             return
         }
@@ -132,7 +149,7 @@ final class RouterServer: Sendable {
                 }
                 try await send(.lifespanShutdownComplete)
                 return
-            case .request, .disconnect:
+            default:
                 return
             }
         }

@@ -48,6 +48,12 @@ void credisuv_flush(credisuv_conn *conn);
 /// connected). Never call it from inside a hiredis callback. No-op when already gone.
 void credisuv_close(credisuv_conn *conn);
 
+/// Turns on TCP keepalive on a connected TCP context (idle `idle_seconds`, then 3 probes
+/// `idle_seconds / 3` apart), so a peer that vanished without a FIN is noticed by a connection that
+/// sends nothing for long stretches (a subscriber). No-op for unix sockets or a dead context;
+/// errors are ignored and never recorded on the context. Returns 0 when the options were set.
+int credisuv_enable_keepalive(credisuv_conn *conn, int idle_seconds);
+
 /// Whether hiredis still holds a context for this adapter.
 int credisuv_is_alive(const credisuv_conn *conn);
 
