@@ -441,6 +441,10 @@ extension Connection: RequestParserDelegate {
     private func handOff(leftover: UnsafeRawBufferPointer) {
         guard let (head, request) = upgrade else { return }
         upgrade = nil
+        // A response to an earlier request on this connection may still wait for the end of the
+        // turn: it goes out first, in order.
+        flushNow()
+        guard state == .open else { return }
         state = .closed
         timerKind = .none
         timer?.close()
