@@ -88,10 +88,13 @@ enum Report {
             if row.roundsOK < row.roundsTotal { tail += "  (\(row.roundsTotal - row.roundsOK) round(s) failed)" }
             print(line.joined(separator: " ") + tail)
         }
-        if let peer = rows.first(where: { $0.fastestPeer != nil })?.fastestPeer {
-            print("  MB/s = echoed payload per second, one direction (10^6 B); × peer = msgs/s ÷ the fastest peer's (\(peer) in the"
-                  + " first test); p99 × = p99 ÷ the lowest peer p99.")
+        var fastest: [String] = []
+        for row in rows where row.fastestPeer != nil && !fastest.contains(where: { $0.hasPrefix(row.test + ":") }) {
+            fastest.append("\(row.test): \(row.fastestPeer!)")
         }
+        print("  MB/s = echoed payload per second, one direction (10^6 B); × peer = msgs/s ÷ the fastest peer's of the same test"
+              + (fastest.isEmpty ? "" : " (\(fastest.joined(separator: ", ")))") + "; p99 × = p99 ÷ the lowest peer p99.")
+        print("  latency = send of a message to the end of its echo, per connection, closed loop (no coordinated-omission correction).")
         if !idle.isEmpty {
             print("")
             print(pad("server", 16, left: true), pad("scenario", 14, left: true), pad("RSS before kB", 14),

@@ -9,12 +9,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/redis.sh
+source scripts/lib/python-venv.sh
 
 trap redis_stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 redis_for_tests
+python_venv_for_tests
 
 build_flags=()
 if [[ -n "${SCRATCH_PATH:-}" ]]; then

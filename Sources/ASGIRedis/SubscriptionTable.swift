@@ -148,7 +148,7 @@ final class SubscriptionTable: EndOfTurnFlushing {
     }
 
     private func sendBatch() {
-        guard isLinkReady, !isClosed, outstanding == 0, !dirty.isEmpty else { return }
+        guard isLinkReady, !isClosed, !dirty.isEmpty else { return }
         var subscribe = [Keyword.subscribe], psubscribe = [Keyword.psubscribe]
         var unsubscribe = [Keyword.unsubscribe], punsubscribe = [Keyword.punsubscribe]
         let batch = dirty

@@ -51,7 +51,9 @@ struct ExtensionList {
 
     /// A token, or a quoted string whose unescaped content is a token (RFC 6455 §9.1).
     private static func parseValue(_ bytes: ArraySlice<UInt8>) -> String? {
-        guard bytes.first == UInt8(ascii: "\"") else { return isToken(bytes) ? String(decoding: bytes, as: UTF8.self) : nil }
+        guard bytes.first == UInt8(ascii: "\"") else {
+            return isToken(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
+        }
         var unescaped: [UInt8] = []
         var i = bytes.startIndex + 1
         while i < bytes.endIndex {

@@ -12,8 +12,6 @@ struct FrameHeader {
     /// could have been encoded shorter is accepted, RFC 6455 only asks senders for the shortest.
     var length = 0
 
-    static let maxSize = 14
-
     init() {}
 
     /// The header's size, from its second byte.

@@ -115,46 +115,43 @@ public final class FrameReader {
     // MARK: - Header
 
     /// Reads the header from `bytes[start...]`: the index after it once whole (then the frame has
-    /// begun), nil when the bytes ended first (they are kept).
+    /// begun), nil when the bytes ended first (they are kept). The first two bytes are checked as
+    /// soon as they are in, once.
     private func readHeader(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(WebSocketError) -> Int? {
         let available = bytes.count - start
+        var checked = partialHeaderCount >= 2
         if partialHeaderCount == 0, available >= 2 {
+            // The usual case: the whole header is in the bytes, read it there.
             try checkPrefix(bytes[start], bytes[start + 1])
+            checked = true
             let size = FrameHeader.size(second: bytes[start + 1])
             if available >= size {
                 try begin(FrameHeader(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + size)])))
                 return start + size
             }
         }
-        let checked = partialHeaderCount >= 2 || (partialHeaderCount == 0 && available >= 2)
+        // Gather it in `partialHeader`.
         var i = start
-        let header = withUnsafeMutableBytes(of: &partialHeader) { buffer -> FrameHeaderBytes in
-            func take(upTo count: Int) {
-                while partialHeaderCount < count, i < bytes.count {
+        let (first, second, count) = withUnsafeMutableBytes(of: &partialHeader) { buffer in
+            func take(upTo needed: Int) {
+                while partialHeaderCount < needed, i < bytes.count {
                     buffer[partialHeaderCount] = bytes[i]
                     partialHeaderCount += 1
                     i += 1
                 }
             }
             take(upTo: 2)
-            guard partialHeaderCount >= 2 else { return .incomplete }
-            take(upTo: FrameHeader.size(second: buffer[1]))
-            return .prefix(buffer[0], buffer[1], whole: partialHeaderCount == FrameHeader.size(second: buffer[1]))
+            if partialHeaderCount >= 2 { take(upTo: FrameHeader.size(second: buffer[1])) }
+            return (buffer[0], buffer[1], partialHeaderCount)
         }
-        guard case .prefix(let first, let second, let whole) = header else { return nil }
+        guard count >= 2 else { return nil }
         if !checked { try checkPrefix(first, second) }
-        guard whole else { return nil }
-        let size = partialHeaderCount
+        guard count == FrameHeader.size(second: second) else { return nil }
         partialHeaderCount = 0
         try withUnsafeBytes(of: partialHeader) { (buffer) throws(WebSocketError) in
-            try begin(FrameHeader(UnsafeRawBufferPointer(rebasing: buffer[0..<size])))
+            try begin(FrameHeader(UnsafeRawBufferPointer(rebasing: buffer[0..<count])))
         }
         return i
-    }
-
-    private enum FrameHeaderBytes {
-        case incomplete
-        case prefix(UInt8, UInt8, whole: Bool)
     }
 
     private func checkPrefix(_ first: UInt8, _ second: UInt8) throws(WebSocketError) {

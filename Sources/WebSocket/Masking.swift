@@ -39,7 +39,8 @@ struct MaskingKey: Equatable {
         withUnsafeBytes(of: &pattern) { p in
             var k = 0
             while i < count {
-                base.storeBytes(of: base.load(fromByteOffset: i, as: UInt8.self) ^ p[k], toByteOffset: i, as: UInt8.self)
+                base.storeBytes(
+                    of: base.load(fromByteOffset: i, as: UInt8.self) ^ p[k], toByteOffset: i, as: UInt8.self)
                 i &+= 1
                 k &+= 1
             }

@@ -27,32 +27,39 @@ struct MessageAssembler {
     mutating func append(
         _ piece: UnsafeRawBufferPointer, mask: MaskingKey?, phase: Int, decompressor: Decompressor?, limit: Int
     ) throws(WebSocketError) {
-        let start = bytes.count
         if isCompressed, let decompressor {
+            let isText = kind == .text
+            var validator = utf8
+            defer { utf8 = validator }
             if let mask {
                 try Self.unmasked(piece, mask: mask, phase: phase) { (chunk) throws(WebSocketError) in
-                    try decompressor.inflate(chunk, into: &bytes, limit: limit)
+                    try decompressor.inflate(chunk, into: &bytes, limit: limit) { !isText || validator.validate($0) }
                 }
             } else {
-                try decompressor.inflate(piece, into: &bytes, limit: limit)
+                try decompressor.inflate(piece, into: &bytes, limit: limit) { !isText || validator.validate($0) }
             }
-        } else {
-            bytes.append(contentsOf: piece)
-            if let mask {
-                bytes.withUnsafeMutableBytes { all in
-                    _ = mask.apply(to: UnsafeMutableRawBufferPointer(rebasing: all[start...]), phase: phase)
-                }
+            return
+        }
+        let start = bytes.count
+        bytes.append(contentsOf: piece)
+        if let mask {
+            bytes.withUnsafeMutableBytes { all in
+                _ = mask.apply(to: UnsafeMutableRawBufferPointer(rebasing: all[start...]), phase: phase)
             }
         }
-        try checkText(from: start)
+        if kind == .text {
+            let valid = bytes.withUnsafeBytes { utf8.validate(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+            if !valid { throw .invalidUTF8 }
+        }
     }
 
     /// Ends the message after its last frame: the event, and the buffer released.
     mutating func finish(decompressor: Decompressor?, limit: Int) throws(WebSocketError) -> FrameEvent {
         if isCompressed, let decompressor {
-            let start = bytes.count
-            try decompressor.finishMessage(into: &bytes, limit: limit)
-            try checkText(from: start)
+            let isText = kind == .text
+            var validator = utf8
+            defer { utf8 = validator }
+            try decompressor.finishMessage(into: &bytes, limit: limit) { !isText || validator.validate($0) }
         }
         let event: FrameEvent
         if kind == .text {
@@ -68,12 +75,6 @@ struct MessageAssembler {
     /// Drops the message and its buffer.
     mutating func reset() {
         self = MessageAssembler()
-    }
-
-    private mutating func checkText(from start: Int) throws(WebSocketError) {
-        guard kind == .text, start < bytes.count else { return }
-        let valid = bytes.withUnsafeBytes { utf8.validate(UnsafeRawBufferPointer(rebasing: $0[start...])) }
-        if !valid { throw .invalidUTF8 }
     }
 
     /// Calls `body` with `piece` unmasked, in stack chunks of up to 4 KiB (the received bytes are

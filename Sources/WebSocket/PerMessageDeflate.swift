@@ -115,7 +115,8 @@ public enum PerMessageDeflate {
         }
 
         static func windowBits(_ value: String) -> Int? {
-            guard value.utf8.first != UInt8(ascii: "0"), let bits = Int(value), (8...15).contains(bits) else {
+            let digits = value.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            guard digits, value.utf8.first != UInt8(ascii: "0"), let bits = Int(value), (8...15).contains(bits) else {
                 return nil
             }
             return bits

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of the HTTP/1.1 fuzz targets: one file per case.
+"""Writes the seed corpus of the HTTP/1.1 and WebSocket fuzz targets: one file per case.
 
     python3 Tests/Fuzz/make_corpus.py
 
@@ -11,6 +11,13 @@ Tests/Fuzz/corpus/chunked-decoder/ gets chunked bodies alone (what follows the h
 folders are this script's: it empties them and writes them again, so the case lists below are
 the source of truth and the files can be regenerated after an edit.
 
+Tests/Fuzz/corpus/ws-frame-reader/ gets client frame streams (RFC 6455): every Autobahn-style case
+of the WebSocket tests in short form, valid and refused. Tests/Fuzz/corpus/ws-deflate/ gets frame
+streams of a permessage-deflate connection (payloads compressed here with Python's zlib, masked
+with the key 00000000 so that mutations reach the deflate data as it is), and a few
+Sec-WebSocket-Extensions offers (that target reads each input as frames, as message bytes and as
+an offer).
+
 HTTP/1.1 requests need exactly one valid Host (RFC 9112 section 3.2): a case that is about
 something else gets `Host: example.com` added after its request line (see `with_host`), so that
 it is refused for its own reason; the Host cases are written as they are.
@@ -21,6 +28,8 @@ import json
 import os
 import re
 import shutil
+import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST = "Host: example.com\r\n"
@@ -322,6 +331,158 @@ def chunked_bodies(requests, known):
     return bodies
 
 
+
+# --- WebSocket (RFC 6455 frames, RFC 7692 compression) -------------------------------------------
+
+KEY = b"\x37\xfa\x21\x3d"  # RFC 6455's example masking key
+ZERO_KEY = b"\x00\x00\x00\x00"
+
+TEXT, BINARY, CONT, CLOSE, PING, PONG = 1, 2, 0, 8, 9, 10
+
+
+def ws_frame(opcode, payload=b"", fin=True, rsv=0, key=KEY, length=None):
+    """A client frame: masked with `key` (None: unmasked); `length` forces 16 or 64 bits."""
+    payload = raw(payload)
+    head = bytes([(0x80 if fin else 0) | (rsv & 7) << 4 | (opcode & 15)])
+    mask_bit = 0 if key is None else 0x80
+    n = len(payload)
+    if length is None and n <= 125:
+        head += bytes([mask_bit | n])
+    elif length != 64 and n <= 0xFFFF:
+        head += bytes([mask_bit | 126]) + struct.pack(">H", n)
+    else:
+        head += bytes([mask_bit | 127]) + struct.pack(">Q", n)
+    if key is None:
+        return head + payload
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def ws_close(code, reason=b""):
+    return ws_frame(CLOSE, struct.pack(">H", code) + raw(reason))
+
+
+def fragmented(opcode, payload, size, key=KEY, rsv_first=0):
+    parts = [payload[i:i + size] for i in range(0, len(payload), size)] or [b""]
+    return b"".join(ws_frame(opcode if i == 0 else CONT, part, fin=i == len(parts) - 1,
+                             rsv=rsv_first if i == 0 else 0, key=key) for i, part in enumerate(parts))
+
+
+KOSME = "κόσμε".encode()
+
+WS_FRAMES = [
+    ("text hello", ws_frame(TEXT, "Hello")),
+    ("text empty", ws_frame(TEXT)),
+    ("binary 125", ws_frame(BINARY, b"\xfe" * 125)),
+    ("binary 126", ws_frame(BINARY, b"\xfe" * 126)),
+    ("binary 1000", ws_frame(BINARY, bytes(range(256)) * 4)),
+    ("text 16-bit length of 5", ws_frame(TEXT, "short", length=16)),
+    ("text 64-bit length of 5", ws_frame(TEXT, "short", length=64)),
+    ("64-bit length top bit", b"\x82\xff\x80" + b"\x00" * 6 + b"\x01" + KEY),
+    ("64-bit length 2^62", b"\x82\xff\x40" + b"\x00" * 7 + KEY + b"abc"),
+    ("header says 65536, short payload", b"\x82\xff" + struct.pack(">Q", 65536) + KEY + b"x" * 100),
+    ("unmasked text", ws_frame(TEXT, "Hello", key=None)),
+    ("zero key text", ws_frame(TEXT, "Hello, zero key", key=ZERO_KEY)),
+    ("ping empty", ws_frame(PING)),
+    ("ping 125", ws_frame(PING, b"\xfe" * 125)),
+    ("ping 126", ws_frame(PING, b"\xfe" * 126)),
+    ("pong then ping", ws_frame(PONG, "unsolicited") + ws_frame(PING, "ping")),
+    ("ten pings", ws_frame(PING, "payload") * 10),
+    ("fragmented ping", ws_frame(PING, "frag1", fin=False) + ws_frame(CONT, "frag2")),
+    ("rsv1 text", ws_frame(TEXT, "Hello", rsv=4)),
+    ("text then rsv2 then ping", ws_frame(TEXT, "Hello") + ws_frame(TEXT, "Hello", rsv=2) + ws_frame(PING)),
+    ("rsv7 close", ws_frame(CLOSE, b"\x03\xe8", rsv=7)),
+    ("opcode 3", ws_frame(3)),
+    ("text then opcode 7 then ping", ws_frame(TEXT, "Hello") + ws_frame(7, "reserved") + ws_frame(PING)),
+    ("opcode 11", ws_frame(11)),
+    ("text then opcode 15 then ping", ws_frame(TEXT, "Hello") + ws_frame(15, "reserved") + ws_frame(PING)),
+    ("two fragments", ws_frame(TEXT, "fragment1", fin=False) + ws_frame(CONT, "fragment2")),
+    ("two fragments ping between", ws_frame(TEXT, "fragment1", fin=False) + ws_frame(PING, "ping")
+     + ws_frame(CONT, "fragment2")),
+    ("continuation with nothing to continue", ws_frame(CONT, "payload") + ws_frame(TEXT, "Hello")),
+    ("continuation fin false with nothing", ws_frame(CONT, "payload", fin=False) + ws_frame(TEXT, "Hello")),
+    ("two text opcodes in a message", ws_frame(TEXT, "fragment1", fin=False) + ws_frame(TEXT, "fragment2")),
+    ("five fragments two pings", ws_frame(TEXT, "f1", fin=False) + ws_frame(CONT, "f2", fin=False)
+     + ws_frame(PING, "p1") + ws_frame(CONT, "f3", fin=False) + ws_frame(CONT, "f4", fin=False)
+     + ws_frame(PING, "p2") + ws_frame(CONT, "f5")),
+    ("empty fragments", ws_frame(TEXT, "", fin=False) + ws_frame(CONT, "", fin=False) + ws_frame(CONT)),
+    ("utf8 valid", ws_frame(TEXT, "Hello-µ@ßöäüàá-UTF-8!!")),
+    ("utf8 one octet fragments", fragmented(TEXT, KOSME, 1)),
+    ("utf8 surrogate", ws_frame(TEXT, KOSME + b"\xed\xa0\x80edited")),
+    ("utf8 past 10ffff in fragments", ws_frame(TEXT, KOSME, fin=False) + ws_frame(CONT, b"\xf4\x90\x80\x80", fin=False)
+     + ws_frame(CONT, "edited")),
+    ("utf8 overlong", ws_frame(TEXT, b"\xc0\xaf\xe0\x80\xaf")),
+    ("utf8 truncated at end", ws_frame(TEXT, b"abc\xe2\x82")),
+    ("utf8 four byte max", ws_frame(TEXT, b"\xf4\x8f\xbf\xbf")),
+    ("close empty", ws_frame(CLOSE)),
+    ("close one byte", ws_frame(CLOSE, b"\x03")),
+    ("close 1000", ws_close(1000)),
+    ("close 1000 reason", ws_close(1000, "Ok")),
+    ("close 123 byte reason", ws_close(1000, "*" * 123)),
+    ("close 124 byte reason", ws_close(1000, "*" * 124)),
+    ("close invalid reason", ws_close(1000, KOSME + b"\xed\xa0\x80")),
+    ("close 1005", ws_close(1005)),
+    ("close 2999", ws_close(2999)),
+    ("close 4999", ws_close(4999)),
+    ("close 5000", ws_close(5000)),
+    ("text then close then ping", ws_frame(TEXT, "Hello World!") + ws_close(1000) + ws_frame(PING)),
+    ("fragment close fragment", ws_frame(TEXT, "fragment1", fin=False) + ws_close(1000) + ws_frame(CONT, "fragment2")),
+    ("many small messages", b"".join(ws_frame(BINARY if i % 2 else TEXT, "m%d" % i) for i in range(40))),
+    ("text in 1300-ish fragments", fragmented(TEXT, b"x" * 3000, 1300)),
+]
+
+
+def deflate(data, wbits=15, compressor=None):
+    """Raw deflate with a sync flush, the trailing 00 00 ff ff removed (RFC 7692 7.2.1)."""
+    c = compressor or zlib.compressobj(6, zlib.DEFLATED, -wbits, 5)
+    out = c.compress(raw(data)) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+def z(opcode, data, fragment=0, key=ZERO_KEY, compressor=None, wbits=15):
+    payload = deflate(data, wbits, compressor)
+    if fragment:
+        return fragmented(opcode, payload, fragment, key=key, rsv_first=4)
+    return ws_frame(opcode, payload, rsv=4, key=key)
+
+
+def shared_context():
+    c = zlib.compressobj(6, zlib.DEFLATED, -15, 5)
+    return z(TEXT, '{"a":1,"b":"hello hello"}', compressor=c) + z(TEXT, '{"a":2,"b":"hello hello"}', compressor=c)
+
+
+JSON = ",".join('{"id":%d,"name":"user%d","tags":["a","b"]}' % (i, i % 7) for i in range(60)).encode()
+
+WS_DEFLATE = [
+    ("hello one frame", ws_frame(TEXT, b"\xf2\x48\xcd\xc9\xc9\x07\x00", rsv=4, key=ZERO_KEY)),
+    ("hello two fragments", ws_frame(TEXT, b"\xf2\x48\xcd", fin=False, rsv=4, key=ZERO_KEY)
+     + ws_frame(CONT, b"\xc9\xc9\x07\x00", key=ZERO_KEY)),
+    ("stored block", ws_frame(TEXT, b"\x00\x05\x00\xfa\xffHello\x00", rsv=4, key=ZERO_KEY)),
+    ("bfinal block twice", ws_frame(TEXT, b"\xf3\x48\xcd\xc9\xc9\x07\x00\x00", rsv=4, key=ZERO_KEY) * 2),
+    ("shared window", ws_frame(TEXT, b"\xf2\x48\xcd\xc9\xc9\x07\x00", rsv=4, key=ZERO_KEY)
+     + ws_frame(TEXT, b"\xf2\x00\x11\x00\x00", rsv=4, key=ZERO_KEY)),
+    ("json text", z(TEXT, JSON)),
+    ("json text fragments of 64", z(TEXT, JSON, fragment=64)),
+    ("json text 9-bit window", z(TEXT, JSON, wbits=9)),
+    ("binary random-ish", z(BINARY, bytes((i * 7919) % 251 for i in range(1500)))),
+    ("empty message", z(BINARY, b"")),
+    ("context takeover pair", shared_context()),
+    ("compressed then plain then ping between fragments",
+     z(TEXT, "Hello, Hello, Hello", fragment=3)[:9] + ws_frame(PING, b"\x01", key=ZERO_KEY)
+     + z(TEXT, "Hello, Hello, Hello", fragment=3)[9:] + ws_frame(TEXT, "plain", key=ZERO_KEY)),
+    ("bomb of zeros", z(BINARY, b"\x00" * 300000)),
+    ("invalid utf8 after inflate", z(TEXT, b"A\xed\xa0\x80")),
+    ("invalid deflate", ws_frame(BINARY, b"\xff\xff\xff\xff\xff", rsv=4, key=ZERO_KEY)),
+    ("rsv1 on continuation", ws_frame(TEXT, b"\xf2\x48", fin=False, rsv=4, key=ZERO_KEY)
+     + ws_frame(CONT, b"\xcd", rsv=4, key=ZERO_KEY)),
+    ("masked compressed", z(TEXT, JSON[:400], key=KEY)),
+    ("offer browser", b"permessage-deflate; client_max_window_bits"),
+    ("offer all parameters", b"permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
+     b"server_max_window_bits=10; client_max_window_bits=9"),
+    ("offer list", b"x-webkit-deflate-frame, permessage-deflate; bogus, permessage-deflate; server_max_window_bits=\"8\""),
+    ("offer duplicate", b"permessage-deflate; client_max_window_bits; client_max_window_bits=10"),
+]
+
 def slug(name):
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
@@ -352,6 +513,8 @@ def main():
     bodies += chunked_bodies(requests, set(data for _, data in bodies))
     print("request-parser: %d files" % write("request-parser", requests))
     print("chunked-decoder: %d files" % write("chunked-decoder", bodies))
+    print("ws-frame-reader: %d files" % write("ws-frame-reader", WS_FRAMES))
+    print("ws-deflate: %d files" % write("ws-deflate", WS_DEFLATE))
 
 
 if __name__ == "__main__":

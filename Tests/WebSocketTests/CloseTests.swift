@@ -1,11 +1,14 @@
 import Testing
+
 @testable import WebSocket
 
 /// Autobahn 7.x: close frames, their payload rules and codes, and what comes after them.
 @Suite struct CloseTests {
     @Test("7.1.1 a message, then close: both delivered")
     func messageThenClose() {
-        #expect(readEveryWay(text("Hello World!") + close(1000)) == Transcript(events: [.text("Hello World!"), .close(code: 1000, reason: "")]))
+        #expect(
+            readEveryWay(text("Hello World!") + close(1000))
+                == Transcript(events: [.text("Hello World!"), .close(code: 1000, reason: "")]))
     }
 
     @Test("7.1.2 two close frames; 7.1.3 ping after close; 7.1.4 text after close: nothing after the first close")
@@ -20,9 +23,13 @@ import Testing
         let reader = FrameReader(role: .server, maxMessageSize: 100)
         let bytes = close(1000) + text("late")
         var events: [FrameEvent] = []
-        let consumed = try reader.feed(bytes) { events.append($0); return true }
+        let consumed = try reader.feed(bytes) {
+            events.append($0); return true
+        }
         #expect(consumed == close(1000).count)
-        let later = try reader.feed(bytes) { events.append($0); return true }
+        let later = try reader.feed(bytes) {
+            events.append($0); return true
+        }
         #expect(later == bytes.count)
         #expect(events == [.close(code: 1000, reason: "")])
     }
@@ -63,11 +70,15 @@ import Testing
 
     @Test("7.5.1 close with a reason that is not UTF-8 is refused (1007)")
     func invalidReason() {
-        let reason: [UInt8] = [0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE, 0xB5, 0xED, 0xA0, 0x80, 0x65]
+        let reason: [UInt8] = [
+            0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE, 0xB5, 0xED, 0xA0, 0x80, 0x65,
+        ]
         #expect(code(readEveryWay(frame(.close, [0x03, 0xE8] + reason))) == 1007)
     }
 
-    @Test("7.7.1-7.7.13 valid close codes", arguments: [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999] as [UInt16])
+    @Test(
+        "7.7.1-7.7.13 valid close codes",
+        arguments: [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999] as [UInt16])
     func validCode(code: UInt16) {
         #expect(readEveryWay(close(code)) == Transcript(events: [.close(code: code, reason: "")]))
         #expect(CloseCode.isValidOnWire(code))
@@ -78,7 +89,8 @@ import Testing
         #expect(readEveryWay(close(code)) == Transcript(events: [.close(code: code, reason: "")]))
     }
 
-    @Test("7.9.1-7.9.9 invalid close codes; 7.13.1 code 5000; 7.13.2 code 65535; and 1015",
+    @Test(
+        "7.9.1-7.9.9 invalid close codes; 7.13.1 code 5000; 7.13.2 code 65535; and 1015",
         arguments: [0, 999, 1004, 1005, 1006, 1016, 1100, 2000, 2999, 5000, 65535, 1015] as [UInt16])
     func invalidCode(value: UInt16) {
         #expect(code(readEveryWay(close(value))) == 1002)
@@ -108,7 +120,9 @@ import Testing
         out = []
         FrameWriter.appendClose(code: 1001, reason: reason, into: &out)
         #expect(out[1] == 124)
-        #expect(read(out, ReaderSetup(role: .client)) == Transcript(events: [.close(code: 1001, reason: String(repeating: "é", count: 61))]))
+        #expect(
+            read(out, ReaderSetup(role: .client))
+                == Transcript(events: [.close(code: 1001, reason: String(repeating: "é", count: 61))]))
         out = []
         FrameWriter.appendClose(code: 1000, reason: String(repeating: "x", count: 200), mask: testMask, into: &out)
         #expect(read(out) == Transcript(events: [.close(code: 1000, reason: String(repeating: "x", count: 123))]))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebSocket
 
 /// Autobahn 12.x: permessage-deflate with the default offer, for five kinds of data, message
@@ -20,12 +21,14 @@ import Testing
 
     @Test("12.1-12.5 (json, bitmap, prose, html, pdf) x 12.N.1-12.N.18 (sizes, fragments)", arguments: cases)
     func defaultOffer(data: DeflateData, size: Int, fragment: Int) throws {
-        let (parameters, _) = try #require(PerMessageDeflate.negotiate(offers: ["permessage-deflate; client_max_window_bits"]))
+        let (parameters, _) = try #require(
+            PerMessageDeflate.negotiate(offers: ["permessage-deflate; client_max_window_bits"]))
         let pair = DeflatePair(parameters)
         for i in 0..<Self.count {
             let payload = data.message(size, offset: i * 1000)
             let expected: FrameEvent = data.isText ? .text(String(decoding: payload, as: UTF8.self)) : .binary(payload)
-            let (server, client) = try pair.roundTrip(data.isText ? .text : .binary, payload, fragment: fragment, piece: 4096)
+            let (server, client) = try pair.roundTrip(
+                data.isText ? .text : .binary, payload, fragment: fragment, piece: 4096)
             #expect(server == [expected])
             #expect(client == [expected])
         }
@@ -41,7 +44,9 @@ import Testing
         let second = DeflatePair.frames(.binary, compressed: compressor.compress([]), fragment: 0, masked: true)
         let setup = ReaderSetup(deflate: parameters)
         let transcript = readEveryWay(first + frame(.ping, [7]) + second, setup)
-        #expect(transcript == Transcript(events: [.text(String(decoding: payload, as: UTF8.self)), .ping([7]), .binary([])]))
+        #expect(
+            transcript
+                == Transcript(events: [.text(String(decoding: payload, as: UTF8.self)), .ping([7]), .binary([])]))
     }
 
     @Test("compressed and uncompressed messages mix on one connection; control frames between fragments")
@@ -51,8 +56,12 @@ import Testing
         let compressed = compressor.compress(Array("Hello, Hello, Hello".utf8))
         var bytes = DeflatePair.frames(.text, compressed: compressed, fragment: 3, masked: true)
         bytes.insert(contentsOf: frame(.ping, [1]), at: 9)  // after the first fragment (3 + 6 bytes)
-        bytes += text("plain") + DeflatePair.frames(.text, compressed: compressor.compress(Array("Hello".utf8)), fragment: 0, masked: true)
-        #expect(readEveryWay(bytes, ReaderSetup(deflate: parameters)) == Transcript(events: [.ping([1]), .text("Hello, Hello, Hello"), .text("plain"), .text("Hello")]))
+        bytes +=
+            text("plain")
+            + DeflatePair.frames(.text, compressed: compressor.compress(Array("Hello".utf8)), fragment: 0, masked: true)
+        #expect(
+            readEveryWay(bytes, ReaderSetup(deflate: parameters))
+                == Transcript(events: [.ping([1]), .text("Hello, Hello, Hello"), .text("plain"), .text("Hello")]))
     }
 
     @Test("RFC 7692 §7.2.3 examples: one frame, two fragments, a stored block, a BFINAL block, shared context")
@@ -60,11 +69,13 @@ import Testing
         let setup = ReaderSetup(role: .client, deflate: DeflateParameters())
         let hello = frame(opcode: 0x1, [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00], rsv: 4, mask: nil)
         #expect(readEveryWay(hello, setup) == Transcript(events: [.text("Hello")]))
-        let fragments = frame(opcode: 0x1, [0xF2, 0x48, 0xCD], fin: false, rsv: 4, mask: nil)
+        let fragments =
+            frame(opcode: 0x1, [0xF2, 0x48, 0xCD], fin: false, rsv: 4, mask: nil)
             + frame(opcode: 0x0, [0xC9, 0xC9, 0x07, 0x00], mask: nil)
         #expect(readEveryWay(fragments, setup) == Transcript(events: [.text("Hello")]))
         // No compression: a stored block.
-        let stored = frame(opcode: 0x1, [0x00, 0x05, 0x00, 0xFA, 0xFF, 0x48, 0x65, 0x6C, 0x6C, 0x6F, 0x00], rsv: 4, mask: nil)
+        let stored = frame(
+            opcode: 0x1, [0x00, 0x05, 0x00, 0xFA, 0xFF, 0x48, 0x65, 0x6C, 0x6C, 0x6F, 0x00], rsv: 4, mask: nil)
         #expect(readEveryWay(stored, setup) == Transcript(events: [.text("Hello")]))
         // A final block (BFINAL set), then the next message starts a new stream.
         let final = frame(opcode: 0x1, [0xF3, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00, 0x00], rsv: 4, mask: nil)
@@ -79,7 +90,8 @@ import Testing
         let parameters = DeflateParameters()
         let setup = ReaderSetup(deflate: parameters)
         let compressor = Compressor(parameters: parameters, role: .client)
-        let badText = DeflatePair.frames(.text, compressed: compressor.compress([0x41, 0xED, 0xA0, 0x80]), fragment: 0, masked: true)
+        let badText = DeflatePair.frames(
+            .text, compressed: compressor.compress([0x41, 0xED, 0xA0, 0x80]), fragment: 0, masked: true)
         #expect(code(readEveryWay(badText, setup)) == 1007)
         let garbage = frame(opcode: 0x2, [0xFF, 0xFF, 0xFF, 0xFF, 0xFF], rsv: 4)
         #expect(code(readEveryWay(garbage, setup)) == 1007)
@@ -93,5 +105,16 @@ import Testing
             #expect(!out.isEmpty)
             #expect(out.suffix(4) != [0x00, 0x00, 0xFF, 0xFF])
         }
+    }
+
+    @Test("incompressible data past the compressor's first 64 KiB of output room, fed in odd pieces")
+    func incompressible() throws {
+        var random = SplitMix64(seed: 12)
+        let payload = random.bytes(300_000)
+        let pair = DeflatePair(DeflateParameters())
+        #expect(Compressor(parameters: DeflateParameters(), role: .client).compress(payload).count > 200_000)
+        let (server, client) = try pair.roundTrip(.binary, payload, fragment: 70_000, piece: 9_999)
+        #expect(server == [.binary(payload)])
+        #expect(client == [.binary(payload)])
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebSocket
 
 /// Autobahn 13.x: permessage-deflate with the various parameter combinations, the JSON data,
@@ -9,16 +10,38 @@ import Testing
     /// its default acceptance flags (client_no_context_takeover, client_max_window_bits).
     static let offers: [(String, [String])] = [
         ("13.1 (False, 0)", ["permessage-deflate; client_no_context_takeover; client_max_window_bits"]),
-        ("13.2 (True, 0)", ["permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover"]),
-        ("13.3 (False, 9)", ["permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=9"]),
-        ("13.4 (False, 15)", ["permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=15"]),
-        ("13.5 (True, 9)", ["permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=9"]),
-        ("13.6 (True, 15)", ["permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=15"]),
-        ("13.7 [(True, 9), (True, 0), (False, 0)]", [
-            "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=9, "
-                + "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover, "
-                + "permessage-deflate; client_no_context_takeover; client_max_window_bits",
-        ]),
+        (
+            "13.2 (True, 0)",
+            ["permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover"]
+        ),
+        (
+            "13.3 (False, 9)",
+            ["permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=9"]
+        ),
+        (
+            "13.4 (False, 15)",
+            ["permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=15"]
+        ),
+        (
+            "13.5 (True, 9)",
+            [
+                "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=9"
+            ]
+        ),
+        (
+            "13.6 (True, 15)",
+            [
+                "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=15"
+            ]
+        ),
+        (
+            "13.7 [(True, 9), (True, 0), (False, 0)]",
+            [
+                "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=9, "
+                    + "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover, "
+                    + "permessage-deflate; client_no_context_takeover; client_max_window_bits"
+            ]
+        ),
     ]
 
     static var cases: [(String, Int, Int)] {
@@ -40,7 +63,8 @@ import Testing
         }
     }
 
-    @Test("every window size 8 to 15, with and without context takeover, both ways",
+    @Test(
+        "every window size 8 to 15, with and without context takeover, both ways",
         arguments: Array(8...15), [false, true])
     func windows(bits: Int, noContext: Bool) throws {
         let parameters = DeflateParameters(
@@ -62,9 +86,15 @@ import Testing
         _ = try reset.roundTrip(.text, payload)
         #expect(reset.serverCompressor.memoryInUse == 0)
         #expect(reset.clientCompressor.memoryInUse == 0)
+        #expect(reset.serverDecompressor.memoryInUse == 0)
+        #expect(reset.clientDecompressor.memoryInUse == 0)
         let kept = DeflatePair(DeflateParameters(serverMaxWindowBits: 12, clientMaxWindowBits: 12))
         _ = try kept.roundTrip(.text, payload)
         #expect(kept.serverCompressor.memoryInUse > 0)
+        #expect(kept.serverDecompressor.memoryInUse > 0)
+        // A close releases the reader's zlib stream: nothing more will be read.
+        _ = try DeflatePair.feed(kept.serverReader, close(1000), piece: 100)
+        #expect(kept.serverDecompressor.memoryInUse == 0)
         // Without context takeover each message compresses alone: the second costs as much as the first.
         let compressor = Compressor(parameters: DeflateParameters(serverNoContextTakeover: true), role: .server)
         #expect(compressor.compress(payload) == compressor.compress(payload))

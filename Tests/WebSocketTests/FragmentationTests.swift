@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebSocket
 
 /// Autobahn 5.x: fragmented messages, control frames between fragments, and continuation frames
@@ -21,8 +22,10 @@ import Testing
 
     @Test("5.6 text in 2 fragments with a ping between; 5.7 per-frame chops; 5.8 octet-wise chops")
     func pingBetweenFragments() {
-        let frames = [text("fragment1", fin: false), frame(.ping, Array("ping payload".utf8)),
-            frame(.continuation, Array("fragment2".utf8))]
+        let frames = [
+            text("fragment1", fin: false), frame(.ping, Array("ping payload".utf8)),
+            frame(.continuation, Array("fragment2".utf8)),
+        ]
         let bytes = Array(frames.joined())
         let expected = Transcript(events: [.ping(Array("ping payload".utf8)), .text("fragment1fragment2")])
         #expect(read(bytes) == expected)
@@ -30,7 +33,8 @@ import Testing
         #expect(read(bytes, lengths: bytewise(bytes.count)) == expected)
     }
 
-    @Test("5.9-5.14 continuation (FIN true / false) with nothing to continue, then text: refused (1002)",
+    @Test(
+        "5.9-5.14 continuation (FIN true / false) with nothing to continue, then text: refused (1002)",
         arguments: [true, false])
     func continuationWithNothingToContinue(fin: Bool) {
         let frames = [frame(.continuation, Array("non-continuation payload".utf8), fin: fin), text("Hello, world!")]
@@ -52,7 +56,8 @@ import Testing
         #expect(code(transcript) == 1002)
     }
 
-    @Test("5.16-5.17 repeated 2x: continuation (FIN false / true) with nothing to continue, text in 2 fragments",
+    @Test(
+        "5.16-5.17 repeated 2x: continuation (FIN false / true) with nothing to continue, text in 2 fragments",
         arguments: [false, true])
     func repeatedStrayContinuation(fin: Bool) {
         let round =

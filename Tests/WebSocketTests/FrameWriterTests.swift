@@ -1,9 +1,11 @@
 import Testing
+
 @testable import WebSocket
 
 /// `FrameWriter` and the word-at-a-time masking, against the byte-by-byte frames of the tests.
 @Suite struct FrameWriterTests {
-    @Test("server and client frames match the reference encoding at every length boundary",
+    @Test(
+        "server and client frames match the reference encoding at every length boundary",
         arguments: [0, 1, 7, 8, 9, 125, 126, 127, 65535, 65536, 70001])
     func frames(count: Int) {
         var random = SplitMix64(seed: UInt64(count) + 1)
@@ -34,12 +36,16 @@ import Testing
             let count = random.below(40)
             let phase = random.below(4)
             let keyValue = UInt32(truncatingIfNeeded: random.next())
-            let key = [UInt8(keyValue >> 24), UInt8(keyValue >> 16 & 0xFF), UInt8(keyValue >> 8 & 0xFF), UInt8(keyValue & 0xFF)]
+            let key = [
+                UInt8(keyValue >> 24), UInt8(keyValue >> 16 & 0xFF), UInt8(keyValue >> 8 & 0xFF),
+                UInt8(keyValue & 0xFF),
+            ]
             let original = random.bytes(count + 3)
             let offset = random.below(4)  // unaligned starts
             var bytes = original
             let next = bytes.withUnsafeMutableBytes {
-                MaskingKey(keyValue).apply(to: UnsafeMutableRawBufferPointer(rebasing: $0[offset..<(offset + count)]), phase: phase)
+                MaskingKey(keyValue).apply(
+                    to: UnsafeMutableRawBufferPointer(rebasing: $0[offset..<(offset + count)]), phase: phase)
             }
             var expected = original
             for i in 0..<count { expected[offset + i] ^= key[(i + phase) % 4] }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebSocket
 
 /// Autobahn 1.x (framing: payload lengths around the 7/16/64-bit boundaries) and RFC 6455 §5.2
@@ -37,7 +38,8 @@ import Testing
         #expect(read(bytes, lengths: chops(bytes.count, 997)) == Transcript(events: [.binary(payload)]))
     }
 
-    @Test("the length form on the wire: 7 bits to 125, 16 bits to 65535, 64 bits from 65536",
+    @Test(
+        "the length form on the wire: 7 bits to 125, 16 bits to 65535, 64 bits from 65536",
         arguments: [(0, 2), (125, 2), (126, 4), (65535, 4), (65536, 10)])
     func lengthForms(count: Int, headerSize: Int) {
         var out: [UInt8] = []
@@ -48,7 +50,8 @@ import Testing
         #expect(masked == headerSize + 4)
     }
 
-    @Test("non-minimal lengths are accepted (RFC 6455 asks only senders for the shortest)",
+    @Test(
+        "non-minimal lengths are accepted (RFC 6455 asks only senders for the shortest)",
         arguments: [(LengthForm.sixteen, 0), (.sixteen, 5), (.sixtyFour, 5), (.sixtyFour, 300)])
     func nonMinimalLengths(form: LengthForm, count: Int) {
         let payload = Self.payload(count)
@@ -79,7 +82,8 @@ import Testing
         let fragmented: [UInt8] = [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f]
         #expect(read(fragmented, ReaderSetup(role: .client)) == Transcript(events: [.text("Hello")]))
         #expect(Array(frame(.binary, Self.payload(256), mask: nil).prefix(4)) == [0x82, 0x7E, 0x01, 0x00])
-        #expect(Array(frame(.binary, Self.payload(65536), mask: nil).prefix(10)) == [0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0])
+        #expect(
+            Array(frame(.binary, Self.payload(65536), mask: nil).prefix(10)) == [0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0])
     }
 
     @Test("several frames in one feed give their events in order")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebSocket
 
 /// RFC 6455 §4.2 handshake values.
@@ -10,16 +11,23 @@ import Testing
         #expect(Handshake.acceptValue(forKey: "x3JJHMbDL1EzLkh9GBhXDw==") == "HSmrc0sMlYUkAGmm5OPpG2HaGWk=")
     }
 
-    @Test("valid keys: base64 with padding of exactly 16 bytes", arguments: [
-        "dGhlIHNhbXBsZSBub25jZQ==", "AAAAAAAAAAAAAAAAAAAAAA==", "////////////////////+w==", "\tdGhlIHNhbXBsZSBub25jZQ== ",
-    ])
+    @Test(
+        "valid keys: base64 with padding of exactly 16 bytes",
+        arguments: [
+            "dGhlIHNhbXBsZSBub25jZQ==", "AAAAAAAAAAAAAAAAAAAAAA==", "////////////////////+w==",
+            "\tdGhlIHNhbXBsZSBub25jZQ== ",
+        ])
     func validKey(key: String) { #expect(Handshake.isValidKey(key)) }
 
-    @Test("invalid keys", arguments: [
-        "", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25jZ===",
-        "dGhlIHNhbXBsZSBub25jZQ==AAAA", "AAAAAAAAAAAAAAAAAAAAAAA=", "dGhlIHNhbXBsZSBub25j", "dGhlIHNhbXBsZSBub2 5jZQ==",
-        "dGhlIHNhbXBsZSBub25jZ!==", "=GhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ=A",
-    ])
+    @Test(
+        "invalid keys",
+        arguments: [
+            "", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ===",
+            "dGhlIHNhbXBsZSBub25jZ===",
+            "dGhlIHNhbXBsZSBub25jZQ==AAAA", "AAAAAAAAAAAAAAAAAAAAAAA=", "dGhlIHNhbXBsZSBub25j",
+            "dGhlIHNhbXBsZSBub2 5jZQ==",
+            "dGhlIHNhbXBsZSBub25jZ!==", "=GhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ=A",
+        ])
     func invalidKey(key: String) { #expect(!Handshake.isValidKey(key)) }
 
     @Test("base64 of every length up to 20 bytes matches the padded RFC 4648 encoding")
@@ -38,7 +46,10 @@ import Testing
     @Test("tokens of comma-separated header values")
     func tokens() {
         #expect(Handshake.tokens(["Upgrade, keep-alive"]) == ["Upgrade", "keep-alive"])
-        #expect(Handshake.tokens(["chat, superchat", "  v2.proto ,, ", "", "\tx\t"]) == ["chat", "superchat", "v2.proto", "x"])
+        #expect(
+            Handshake.tokens(["chat, superchat", "  v2.proto ,, ", "", "\tx\t"]) == [
+                "chat", "superchat", "v2.proto", "x",
+            ])
         #expect(Handshake.tokens([]) == [])
     }
 }

@@ -1,12 +1,12 @@
-import Glibc
 import Testing
+
 @testable import WebSocket
 
 /// What the reader and the zlib streams hold, and deflate bombs.
 @Suite struct MemoryTests {
     /// The heap block of an object (its instance and malloc's rounding).
     static func heapSize(_ object: AnyObject) -> Int {
-        malloc_usable_size(Unmanaged.passUnretained(object).toOpaque())
+        mallocUsableSize(Unmanaged.passUnretained(object).toOpaque())
     }
 
     @Test("an idle reader is one small object and holds no buffer, before and after messages")
@@ -16,7 +16,8 @@ import Testing
         print("idle FrameReader: \(size) bytes (malloc block)")
         #expect(size <= 256)
         #expect(reader.bufferedBytes == 0)
-        let bytes = frame(.binary, Array(repeating: 1, count: 100_000)) + text("x", fin: false) + frame(.ping, [1])
+        let bytes =
+            frame(.binary, Array(repeating: 1, count: 100_000)) + text("x", fin: false) + frame(.ping, [1])
             + frame(.continuation, [0x79]) + close(1000)
         _ = try reader.feed(bytes.prefix(bytes.count - close(1000).count)) { _ in true }
         #expect(reader.bufferedBytes == 0)
@@ -44,9 +45,11 @@ import Testing
             let deflate = pair.serverCompressor.memoryInUse
             let reader = Decompressor(parameters: parameters, role: .server, maxSize: 1 << 20)
             var out: [UInt8] = []
-            let compressed = pair.clientCompressor.compress(payload)
+            let compressed = Compressor(parameters: parameters, role: .client).compress(payload)
             var result: Result<Void, WebSocketError> = .success(())
-            compressed.withUnsafeBytes { bytes in result = Result { () throws(WebSocketError) in try reader.inflate(bytes, into: &out, limit: 1 << 20) } }
+            compressed.withUnsafeBytes { bytes in
+                result = Result { () throws(WebSocketError) in try reader.inflate(bytes, into: &out, limit: 1 << 20) }
+            }
             try result.get()
             try reader.finishMessage(into: &out, limit: 1 << 20)
             #expect(out == payload)
@@ -85,7 +88,8 @@ import Testing
     @Test("a bomb spread over many small fragments, and one within the decompressor's own limit")
     func fragmentedBomb() throws {
         let parameters = DeflateParameters()
-        let compressed = Compressor(parameters: parameters, role: .client).compress([UInt8](repeating: 7, count: 4 << 20))
+        let compressed = Compressor(parameters: parameters, role: .client).compress(
+            [UInt8](repeating: 7, count: 4 << 20))
         let bytes = DeflatePair.frames(.text, compressed: compressed, fragment: 10, masked: true)
         #expect(code(read(bytes, ReaderSetup(maxMessageSize: 100_000, deflate: parameters))) == 1009)
         let reader = FrameReader(
@@ -107,6 +111,14 @@ import Testing
         let compressed = Compressor(parameters: parameters, role: .server).compress(payload)
         // Inflate with a true 256-byte window (not the 9 bits our Decompressor would use).
         #expect(RawInflate.inflate(compressed + [0, 0, 0xFF, 0xFF], windowBits: 8) == payload)
-        #expect(RawInflate.inflate(Compressor(parameters: DeflateParameters(serverMaxWindowBits: 9), role: .server).compress(payload) + [0, 0, 0xFF, 0xFF], windowBits: 8) == payload)
+        #expect(
+            RawInflate.inflate(
+                Compressor(parameters: DeflateParameters(serverMaxWindowBits: 9), role: .server).compress(payload) + [
+                    0, 0, 0xFF, 0xFF,
+                ], windowBits: 8) == payload)
     }
 }
+
+/// glibc's `malloc_usable_size` (declared in <malloc.h>, which the Glibc module leaves out).
+@_silgen_name("malloc_usable_size")
+func mallocUsableSize(_ pointer: UnsafeMutableRawPointer?) -> Int

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebSocket
 
 /// Autobahn 2.x: pings and pongs.
@@ -45,7 +46,9 @@ import Testing
         let bytes = frame(.pong, Array("unsolicited pong payload".utf8)) + frame(.ping, Array("ping payload".utf8))
         #expect(
             readEveryWay(bytes)
-                == Transcript(events: [.pong(Array("unsolicited pong payload".utf8)), .ping(Array("ping payload".utf8))]))
+                == Transcript(events: [
+                    .pong(Array("unsolicited pong payload".utf8)), .ping(Array("ping payload".utf8)),
+                ]))
     }
 
     @Test("2.10 ten pings with payload; 2.11 in octet-wise chops")

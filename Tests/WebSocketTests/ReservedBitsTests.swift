@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebSocket
 
 /// Autobahn 3.x (reserved bits) and 4.x (reserved opcodes): refused with 1002, after the valid
@@ -48,7 +49,8 @@ import Testing
         #expect(code(readEveryWay(frame(opcode: opcode, opcode == 11 ? [] : [1, 2, 3]))) == 1002)
     }
 
-    @Test("4.2.3-4.2.5 text, reserved control opcode 13/14/15, ping: the text only", arguments: [13, 14, 15] as [UInt8])
+    @Test(
+        "4.2.3-4.2.5 text, reserved control opcode 13/14/15, ping: the text only", arguments: [13, 14, 15] as [UInt8])
     func reservedControlOpcodeAfterText(opcode: UInt8) {
         let bytes = text("Hello, world!") + frame(opcode: opcode, Array("reserved".utf8)) + frame(.ping)
         let transcript = readEveryWay(bytes)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebSocket
 
 /// Autobahn 6.x: UTF-8 in text messages, checked incrementally across fragments and cuts, and
@@ -24,7 +25,8 @@ import Testing
         #expect(readEveryWay(text("")) == Transcript(events: [.text("")]))
         let three = text("", fin: false) + frame(.continuation, fin: false) + frame(.continuation)
         #expect(readEveryWay(three) == Transcript(events: [.text("")]))
-        let middle = text("", fin: false) + frame(.continuation, Array("middle frame payload".utf8), fin: false)
+        let middle =
+            text("", fin: false) + frame(.continuation, Array("middle frame payload".utf8), fin: false)
             + frame(.continuation)
         #expect(readEveryWay(middle) == Transcript(events: [.text("middle frame payload")]))
     }
@@ -37,7 +39,8 @@ import Testing
         #expect(readEveryWay(two) == Transcript(events: [.text(message)]))
     }
 
-    @Test("6.2.3-6.2.4 valid UTF-8 in fragments of 1 octet (fragments end inside code points)",
+    @Test(
+        "6.2.3-6.2.4 valid UTF-8 in fragments of 1 octet (fragments end inside code points)",
         arguments: [Array("Hello-µ@ßöäüàá-UTF-8!!".utf8), kosme])
     func oneOctetFragments(payload: [UInt8]) {
         let bytes = Self.fragments(payload, size: 1)
@@ -46,7 +49,9 @@ import Testing
 
     /// `payload` as a text message in fragments of `size` bytes.
     static func fragments(_ payload: [UInt8], size: Int) -> [UInt8] {
-        let parts = stride(from: 0, to: payload.count, by: size).map { Array(payload[$0..<min($0 + size, payload.count)]) }
+        let parts = stride(from: 0, to: payload.count, by: size).map {
+            Array(payload[$0..<min($0 + size, payload.count)])
+        }
         var out: [UInt8] = []
         for (i, part) in parts.enumerated() {
             out += frame(i == 0 ? .text : .continuation, part, fin: i == parts.count - 1)
@@ -68,8 +73,10 @@ import Testing
 
     @Test("6.4.1 three frames: refused on the 2nd (fail fast), the 3rd never needed")
     func failFastFrames() {
-        let pieces = [frame(.text, Self.part1, fin: false), frame(.continuation, Self.part2, fin: false),
-            frame(.continuation, Self.part3)]
+        let pieces = [
+            frame(.text, Self.part1, fin: false), frame(.continuation, Self.part2, fin: false),
+            frame(.continuation, Self.part3),
+        ]
         #expect(Self.failingPiece(pieces)?.index == 1)
         #expect(Self.failingPiece(pieces)?.error.closeCode == 1007)
     }
@@ -77,8 +84,10 @@ import Testing
     @Test("6.4.2 the 2nd frame holds just the octet that makes it invalid: refused on it")
     func failFastOneOctetFrame() {
         let payload = Self.part1 + Self.part2 + Self.part3
-        let pieces = [frame(.text, Array(payload[..<12]), fin: false), frame(.continuation, [payload[12]], fin: false),
-            frame(.continuation, Array(payload[13...]))]
+        let pieces = [
+            frame(.text, Array(payload[..<12]), fin: false), frame(.continuation, [payload[12]], fin: false),
+            frame(.continuation, Array(payload[13...])),
+        ]
         #expect(Self.failingPiece(pieces)?.index == 1)
     }
 
@@ -94,7 +103,8 @@ import Testing
         #expect(Self.failingPiece(oneOctet)?.index == 1)
     }
 
-    @Test("6.5-6.23 (Markus Kuhn's UTF-8 test sequences) as one text frame and in 1-octet fragments",
+    @Test(
+        "6.5-6.23 (Markus Kuhn's UTF-8 test sequences) as one text frame and in 1-octet fragments",
         arguments: UTF8Sequences.all)
     func sequence(_ sequence: UTF8Sequences.Case) {
         let whole = readEveryWay(frame(.text, sequence.bytes))
@@ -139,7 +149,9 @@ import Testing
     @Test("the validator agrees with the standard library on random strings, cut anywhere")
     func randomStrings() {
         var random = SplitMix64(seed: 6)
-        let alphabet: [UInt8] = [0x41, 0x7F, 0x80, 0xBF, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0x9F, 0xA0, 0x8F]
+        let alphabet: [UInt8] = [
+            0x41, 0x7F, 0x80, 0xBF, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0x9F, 0xA0, 0x8F,
+        ]
         for _ in 0..<5000 {
             let bytes = (0..<(1 + random.below(12))).map { _ in alphabet[random.below(alphabet.count)] }
             let expected = String(validating: bytes, as: UTF8.self) != nil

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebSocket
 
 /// How a frame's length is written: the shortest form, or forced to 16 or 64 bits (RFC 6455 does
@@ -28,14 +29,23 @@ func frame(
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(UInt64(count) >> UInt64(shift) & 0xFF)) }
     }
     guard let mask else { return out + payload }
+    if payload.count > 4096 {
+        // Large payloads: FrameWriter's word-at-a-time masking, checked against the loop below
+        // up to 70001 bytes (FrameWriterTests), so that big tests stay fast in debug builds.
+        var written: [UInt8] = []
+        payload.withUnsafeBytes { FrameWriter.appendFrame(.binary, payload: $0, mask: mask, into: &written) }
+        return out + [UInt8](written[(written.count - payload.count - 4)...])
+    }
     let key = [UInt8(mask >> 24), UInt8(mask >> 16 & 0xFF), UInt8(mask >> 8 & 0xFF), UInt8(mask & 0xFF)]
     out += key
     for (i, byte) in payload.enumerated() { out.append(byte ^ key[i % 4]) }
     return out
 }
 
-func frame(_ opcode: Opcode, _ payload: [UInt8] = [], fin: Bool = true, rsv: UInt8 = 0, mask: UInt32? = testMask,
-    length: LengthForm = .minimal) -> [UInt8] {
+func frame(
+    _ opcode: Opcode, _ payload: [UInt8] = [], fin: Bool = true, rsv: UInt8 = 0, mask: UInt32? = testMask,
+    length: LengthForm = .minimal
+) -> [UInt8] {
     frame(opcode: opcode.rawValue, payload, fin: fin, rsv: rsv, mask: mask, length: length)
 }
 
@@ -122,7 +132,9 @@ func randomCuts(_ count: Int, seed: UInt64, maxPiece: Int = 40) -> [Int] {
 
 /// Reads `bytes` whole, byte by byte (inputs up to 64 KiB) and in several random cuts; every
 /// plan must give the same transcript, which is returned.
-func readEveryWay(_ bytes: [UInt8], _ setup: ReaderSetup = ReaderSetup(), sourceLocation: SourceLocation = #_sourceLocation)
+func readEveryWay(
+    _ bytes: [UInt8], _ setup: ReaderSetup = ReaderSetup(), sourceLocation: SourceLocation = #_sourceLocation
+)
     -> Transcript
 {
     let whole = read(bytes, setup)
