@@ -67,6 +67,19 @@ enum ProcFS {
 
     static func treeRSSKB(_ root: pid_t) -> Int { treePids(root).reduce(0) { $0 + rssKB($1) } }
 
+    /// Busy clock ticks (user, nice, system, irq, softirq, steal) summed over `cpus`, from /proc/stat.
+    static func cpuBusyTicks(_ cpus: [Int]) -> Int {
+        var total = 0
+        for line in (read("/proc/stat") ?? "").split(separator: "\n") where line.hasPrefix("cpu") {
+            let fields = line.split(separator: " ")
+            guard let cpu = Int(fields[0].dropFirst(3)), cpus.contains(cpu), fields.count > 8 else { continue }
+            let values = fields[1...8].compactMap { Int($0) }
+            guard values.count == 8 else { continue }
+            total += values[0] + values[1] + values[2] + values[5] + values[6] + values[7]
+        }
+        return total
+    }
+
     /// "1m 5m 15m" load averages.
     static func loadAverage() -> String {
         (read("/proc/loadavg") ?? "").split(separator: " ").prefix(3).joined(separator: " ")

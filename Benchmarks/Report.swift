@@ -56,6 +56,7 @@ enum Report {
         var line = "\(head) \(pad(grouped(r.msgsPerSec), 10)) msg/s \(pad(fixed(r.payloadMBPerSec, 1), 7)) MB/s"
             + "  p50 \(fixed(r.latency.map { $0.p50Us / 1000 }))  p99 \(fixed(r.latency.map { $0.p99Us / 1000 }))"
             + "  p99.9 \(fixed(r.latency.map { $0.p999Us / 1000 })) ms  srv \(fixed(run.serverCPUPct, 0))%  cli \(fixed(run.clientCPUPct, 0))%"
+            + "  other \(fixed(run.otherCPUPct, 0))%"
         if r.pingsAnswered > 0 { line += "  pings \(r.pingsAnswered)" }
         if r.closeSilent > 0 || r.closeEofs > 0 {
             line += "  close: \(r.closeHandshakes) answered, \(r.closeEofs) EOF, \(r.closeSilent) silent"
@@ -70,8 +71,8 @@ enum Report {
         print("websocket: \(connections) connections, one message outstanding each; server pinned, client (Benchmarks ws-load) pinned;"
               + " no permessage-deflate")
         print(pad("server", 16, left: true), pad("test", 14, left: true), pad("msgs/s", 10), pad("MB/s", 8), pad("p50 ms", 7),
-              pad("p99 ms", 7), pad("p99.9 ms", 8), pad("srv CPU%", 8), pad("cli CPU%", 8), pad("bound", 6),
-              pad("× peer", 7), pad("p99 ×", 6), "  rounds (msgs/s)")
+              pad("p99 ms", 7), pad("p99.9 ms", 8), pad("srv CPU%", 8), pad("cli CPU%", 8), pad("other%", 6),
+              pad("bound", 6), pad("× peer", 7), pad("p99 ×", 6), "  rounds (msgs/s)")
         for row in rows {
             var line = [pad(row.server.rawValue, 16, left: true), pad(row.test, 14, left: true)]
             if row.failed {
@@ -82,6 +83,7 @@ enum Report {
             line += [pad(grouped(row.msgsPerSecMedian), 10), pad(fixed(row.payloadMBPerSecMedian, 1), 8),
                      pad(fixed(row.p50MsMedian), 7), pad(fixed(row.p99MsMedian), 7), pad(fixed(row.p999MsMedian), 8),
                      pad(fixed(row.serverCPUPctMedian, 0), 8), pad(fixed(row.clientCPUPctMedian, 0), 8),
+                     pad(fixed(row.otherCPUPctMedian, 0), 6),
                      pad(row.bottleneck ?? "-", 6), pad(row.msgsRatioToFastestPeer.map { fixed($0, 2) } ?? "-", 7),
                      pad(row.p99RatioToBestPeer.map { fixed($0, 2) } ?? "-", 6)]
             var tail = "  " + row.msgsPerSecAll.map { grouped($0) }.joined(separator: ", ")
@@ -95,6 +97,9 @@ enum Report {
         print("  MB/s = echoed payload per second, one direction (10^6 B); × peer = msgs/s ÷ the fastest peer's of the same test"
               + (fastest.isEmpty ? "" : " (\(fastest.joined(separator: ", ")))") + "; p99 × = p99 ÷ the lowest peer p99.")
         print("  latency = send of a message to the end of its echo, per connection, closed loop (no coordinated-omission correction).")
+        print("  other% = CPU that other processes used on the two CPUs during the run (% of one CPU); with bound '-' and other%")
+        print("  well above ~10 the server did not have its core: such rows do not compare (a multi-threaded server gets more of")
+        print("  a shared core than a single-threaded one).")
         if !idle.isEmpty {
             print("")
             print(pad("server", 16, left: true), pad("scenario", 14, left: true), pad("RSS before kB", 14),

@@ -91,6 +91,9 @@ struct WSRun: Codable, Sendable {
     var result: WSLoadResult?
     var serverCPUPct: Double?
     var clientCPUPct: Double?
+    /// CPU time others used on the server and client CPUs during the run, in % of one CPU
+    /// (busy ticks of both CPUs minus the server's and the client's own): > ~10 = a disturbed run.
+    var otherCPUPct: Double?
     var serverRSSKB: Int?
     var rawOutput: String?
 }

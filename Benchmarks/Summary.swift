@@ -64,6 +64,8 @@ struct WSSummaryRow: Codable {
     var maxMsMax: Double?
     var serverCPUPctMedian: Double?
     var clientCPUPctMedian: Double?
+    /// Others' CPU on the two CPUs during the runs (median, % of one CPU): high = disturbed.
+    var otherCPUPctMedian: Double?
     var serverRSSKBMedian: Double?
     var bottleneck: String?
     /// Against the fastest peer (uvicorn, granian, hummingbird-ws) of the same test and run.
@@ -310,6 +312,7 @@ enum Summary {
                     row.maxMsMax = ok.compactMap { $0.result?.latency.map { $0.maxUs / 1000 } }.max().map { rounded($0, 3) }
                     row.serverCPUPctMedian = m(ok.map(\.serverCPUPct), 1)
                     row.clientCPUPctMedian = m(ok.map(\.clientCPUPct), 1)
+                    row.otherCPUPctMedian = m(ok.map(\.otherCPUPct), 1)
                     row.serverRSSKBMedian = m(ok.map { $0.serverRSSKB.map(Double.init) }, 0)
                     switch ((row.serverCPUPctMedian ?? 0) >= 90, (row.clientCPUPctMedian ?? 0) >= 90) {
                     case (true, true): row.bottleneck = "both"

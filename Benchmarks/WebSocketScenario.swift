@@ -193,12 +193,17 @@ struct WebSocketScenario {
         run.command = argv.joined(separator: " ")
         // WrkRunner.run is the generic part here: start pinned, wait, CPU of both sides, RSS after.
         let measured: WrkMeasurement
+        let cpus = [options.serverCPU, options.clientCPU]
+        let busyBefore = ProcFS.cpuBusyTicks(cpus)
         do {
             measured = try WrkRunner.run(argv, serverRoot: server.pid, extraRoot: nil, rawPath: "\(stem).txt")
         } catch {
             run.error = "\(error)"
             return run
         }
+        let busySeconds = Double(ProcFS.cpuBusyTicks(cpus) - busyBefore) / ProcFS.clockTicksPerSecond
+        let ownSeconds = (measured.serverCPUPct + measured.wrkCPUPct) / 100 * measured.wallSeconds
+        run.otherCPUPct = rounded(max(busySeconds - ownSeconds, 0) / measured.wallSeconds * 100, 1)
         run.exitStatus = Children.describe(status: measured.status)
         run.serverCPUPct = rounded(measured.serverCPUPct, 1)
         run.clientCPUPct = rounded(measured.wrkCPUPct, 1)

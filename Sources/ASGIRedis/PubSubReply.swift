@@ -24,7 +24,9 @@ extension PubSubReply {
         let r = reply.pointee
         guard r.type == REDIS_REPLY_ARRAY, r.elements >= 3, let elements = r.element else { return nil }
         func string(_ index: Int) -> UnsafeRawBufferPointer? {
-            guard index < r.elements, let element = elements[index], element.pointee.type == REDIS_REPLY_STRING else { return nil }
+            guard index < r.elements, let element = elements[index], element.pointee.type == REDIS_REPLY_STRING else {
+                return nil
+            }
             return UnsafeRawBufferPointer(start: element.pointee.str, count: element.pointee.len)
         }
         guard let kind = string(0), let first = string(1) else { return nil }

@@ -29,7 +29,8 @@ extension RedisClient {
 
     /// A ``RedisSubscriber`` with this client's configuration, loop, logger and resolver (its own
     /// connection: a subscribed connection cannot carry commands). Call on the loop thread.
-    public func makeSubscriber(eventBufferCapacity: Int = RedisSubscriber.defaultEventBufferCapacity) -> RedisSubscriber {
+    public func makeSubscriber(eventBufferCapacity: Int = RedisSubscriber.defaultEventBufferCapacity) -> RedisSubscriber
+    {
         RedisSubscriber(
             configuration: configuration, loop: loop, logger: logger, resolver: resolver,
             eventBufferCapacity: eventBufferCapacity)

@@ -98,7 +98,9 @@ public final class RedisSubscriber: @unchecked Sendable {
         try await join(pattern, isPattern: true)
     }
 
-    nonisolated(nonsending) private func join(_ name: String, isPattern: Bool) async throws(RedisError) -> RedisSubscription {
+    nonisolated(nonsending) private func join(_ name: String, isPattern: Bool) async throws(RedisError)
+        -> RedisSubscription
+    {
         precondition(loop.isInLoopThread, "RedisSubscriber is confined to its loop's thread")
         guard !table.isClosed else { throw RedisError(.notConnected("subscriber closed")) }
         switch connection.state {

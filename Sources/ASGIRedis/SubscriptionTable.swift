@@ -67,7 +67,8 @@ final class SubscriptionTable: EndOfTurnFlushing {
     private(set) var isClosed = false
     private(set) var counters = RedisSubscriberStats()
 
-    init(loop: EventLoop, confirmTimeoutMilliseconds: UInt64, send: @escaping Send, onStall: @escaping (String) -> Void) {
+    init(loop: EventLoop, confirmTimeoutMilliseconds: UInt64, send: @escaping Send, onStall: @escaping (String) -> Void)
+    {
         self.loop = loop
         self.send = send
         self.confirmTimeoutMilliseconds = confirmTimeoutMilliseconds
@@ -119,7 +120,8 @@ final class SubscriptionTable: EndOfTurnFlushing {
 
     private func detach(_ buffer: SubscriptionBuffer, from entry: Entry) {
         let slot = buffer.slot
-        precondition(slot < entry.listeners.count && entry.listeners[slot] === buffer, "subscription bookkeeping broken")
+        precondition(
+            slot < entry.listeners.count && entry.listeners[slot] === buffer, "subscription bookkeeping broken")
         let last = entry.listeners.removeLast()
         if slot < entry.listeners.count {
             entry.listeners[slot] = last
@@ -148,7 +150,7 @@ final class SubscriptionTable: EndOfTurnFlushing {
     }
 
     private func sendBatch() {
-        guard isLinkReady, !isClosed, !dirty.isEmpty else { return }
+        guard isLinkReady, !isClosed, outstanding == 0, !dirty.isEmpty else { return }
         var subscribe = [Keyword.subscribe], psubscribe = [Keyword.psubscribe]
         var unsubscribe = [Keyword.unsubscribe], punsubscribe = [Keyword.punsubscribe]
         let batch = dirty
@@ -165,7 +167,7 @@ final class SubscriptionTable: EndOfTurnFlushing {
             case (false, false):
                 remove(entry)
             case (true, true):
-                break
+                admitWaiters(entry)  // already subscribed: nothing to send
             }
         }
         for command in [subscribe, psubscribe, unsubscribe, punsubscribe] where command.count > 1 {
@@ -210,7 +212,9 @@ final class SubscriptionTable: EndOfTurnFlushing {
             guard let entry = patterns[pattern] else { return }
             deliver(.message(channel: String(decoding: channel, as: UTF8.self), payload: payload), to: entry)
         case .confirmed(let kind, let name):
-            if let entry = kind.isPattern ? patterns[name] : channels[name], entry.inFlight, kind.isSubscribe != entry.confirmed {
+            if let entry = kind.isPattern ? patterns[name] : channels[name], entry.inFlight,
+                kind.isSubscribe != entry.confirmed
+            {
                 entry.inFlight = false
                 if kind.isSubscribe { subscribed(entry) } else { unsubscribed(entry) }
             }
@@ -237,11 +241,17 @@ final class SubscriptionTable: EndOfTurnFlushing {
             entry.interrupted = false
             for listener in entry.listeners where !listener.yield(.resumed) { counters.droppedEvents += 1 }
         }
+        admitWaiters(entry)
+        if !entry.isWanted { markDirty(entry) }
+    }
+
+    /// The entry is subscribed: its waiters become listeners (before they resume, so nothing
+    /// that arrives in between is lost) and their `join`s return.
+    private func admitWaiters(_ entry: Entry) {
         let waiters = entry.waiters
         entry.waiters = []
         for waiter in waiters { attach(waiter.buffer, to: entry) }
         for waiter in waiters { waiter.continuation.resume(returning: .success(())) }
-        if !entry.isWanted { markDirty(entry) }
     }
 
     private func unsubscribed(_ entry: Entry) {

@@ -44,7 +44,8 @@ final class Connection: @unchecked Sendable, ServedConnection {
     /// Responses completed on this connection.
     @exclusivity(unchecked) private var requestsServed = 0
     /// A valid WebSocket upgrade was parsed: the bytes after its head belong to the WebSocket.
-    @exclusivity(unchecked) private var upgrade: (head: RequestHead, request: WebSocketUpgrade)?
+    /// Boxed: one pointer in every connection, not a request head's worth of inline storage.
+    @exclusivity(unchecked) private var upgrade: PendingUpgrade?
 
     init(core: ServerCore, stream: any ConnectionTransport) {
         self.core = core
@@ -393,7 +394,7 @@ extension Connection: RequestParserDelegate {
             case .valid(let request):
                 // The message ends with its head (an upgrade request with a body was refused):
                 // `parse` stops there and the rest of the bytes go to the WebSocket.
-                upgrade = (head, request)
+                upgrade = PendingUpgrade(head: head, request: request)
                 return
             }
         }
@@ -439,7 +440,8 @@ extension Connection: RequestParserDelegate {
     /// The upgrade request is complete: the socket, with `leftover` (bytes the client sent after
     /// the head), now belongs to a ``WebSocketConnection``; this object is done without closing it.
     private func handOff(leftover: UnsafeRawBufferPointer) {
-        guard let (head, request) = upgrade else { return }
+        guard let handover = upgrade else { return }
+        let head = handover.head, request = handover.request
         upgrade = nil
         // A response to an earlier request on this connection may still wait for the end of the
         // turn: it goes out first, in order.
@@ -540,4 +542,11 @@ extension Connection: TimerTarget {
             close()
         }
     }
+}
+
+/// A parsed WebSocket upgrade waiting for the end of its message to take the socket over.
+final class PendingUpgrade {
+    let head: RequestHead
+    let request: WebSocketUpgrade
+    init(head: RequestHead, request: WebSocketUpgrade) { self.head = head; self.request = request }
 }

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 import UVLoop
+
 @testable import ASGIRedis
 
 /// Pub/sub against a real redis-server started per test.
@@ -22,7 +23,8 @@ import UVLoop
             #expect(try await redis.publish(channel: bytes("chat:room1"), message: []) == 1)
             #expect(try await redis.publish(channel: "chat:room2", message: "elsewhere") == 0)
 
-            #expect(await nextEvent(subscription, loop) == .event(.message(channel: "chat:room1", payload: bytes("héllo"))))
+            #expect(
+                await nextEvent(subscription, loop) == .event(.message(channel: "chat:room1", payload: bytes("héllo"))))
             #expect(await nextEvent(subscription, loop) == .event(.message(channel: "chat:room1", payload: binary)))
             #expect(await nextEvent(subscription, loop) == .event(.message(channel: "chat:room1", payload: [])))
             #expect(subscription.buffer.poll() == .empty)
@@ -60,7 +62,8 @@ import UVLoop
             // One Redis receiver, fanned out locally to every subscription.
             #expect(try await redis.publish(channel: "room", message: "to all") == 1)
             for subscription in subscriptions {
-                #expect(await nextEvent(subscription, loop) == .event(.message(channel: "room", payload: bytes("to all"))))
+                #expect(
+                    await nextEvent(subscription, loop) == .event(.message(channel: "room", payload: bytes("to all"))))
             }
             // A late joiner needs no command.
             let late = try await subscriber.subscribe("room")
@@ -144,7 +147,10 @@ import UVLoop
             #expect(await nextEvent(plain, loop) == .event(.message(channel: "chat:a", payload: bytes("x"))))
             #expect(pattern.buffer.poll() == .empty && plain.buffer.poll() == .empty)
             pattern.cancel()
-            #expect(try await waitUntil(loop) { try await redis.command([bytes("PUBSUB"), bytes("NUMPAT")]) == .integer(0) })
+            #expect(
+                try await waitUntil(loop) {
+                    try await redis.command([bytes("PUBSUB"), bytes("NUMPAT")]) == .integer(0)
+                })
             #expect(try await numsub(redis, "chat:a") == 1)
             await subscriber.close()
             #expect(await nextEvent(plain, loop) == .ended)
@@ -164,7 +170,8 @@ import UVLoop
             let second = try await subscriber.subscribe("room")
             _ = try await redis.publish(channel: "room", message: "before")
             for subscription in [room, rooms, second] {
-                #expect(await nextEvent(subscription, loop) == .event(.message(channel: "room", payload: bytes("before"))))
+                #expect(
+                    await nextEvent(subscription, loop) == .event(.message(channel: "room", payload: bytes("before"))))
             }
 
             server.kill()
@@ -186,14 +193,16 @@ import UVLoop
             for subscription in [room, rooms, second] {
                 #expect(await nextEvent(subscription, loop, within: 5000) == .event(.resumed))
             }
-            #expect(subscriber.stats.reconnects >= 1 && subscriber.stats.channels == 1 && subscriber.stats.patterns == 1)
+            #expect(
+                subscriber.stats.reconnects >= 1 && subscriber.stats.channels == 1 && subscriber.stats.patterns == 1)
             // The new server got one SUBSCRIBE and one PSUBSCRIBE for the three.
             #expect(await waitUntil(loop, within: 5000) { (try? await redis.ping()) == true })
             #expect(try await commandCalls(redis, "subscribe") == 1)
             #expect(try await commandCalls(redis, "psubscribe") == 1)
             #expect(try await redis.publish(channel: "room", message: "after") == 2)
             for subscription in [room, rooms, second] {
-                #expect(await nextEvent(subscription, loop) == .event(.message(channel: "room", payload: bytes("after"))))
+                #expect(
+                    await nextEvent(subscription, loop) == .event(.message(channel: "room", payload: bytes("after"))))
             }
             await subscriber.close()
             await redis.close()
@@ -263,6 +272,26 @@ import UVLoop
         }
     }
 
+    @Test func subscriberConnectionHasTCPKeepalive() async throws {
+        // A subscriber sends nothing while idle: without keepalive a silently vanished Redis
+        // would never be noticed. The command client has command timeouts instead.
+        let server = try RedisServerProcess()
+        let url = "redis://127.0.0.1:\(server.port)"
+        let port = server.port
+        try await onLoop { loop in
+            let redis = try makeClient(url: url, loop: loop)
+            await redis.connect()
+            let subscriber = try makeSubscriber(url: url, loop: loop)
+            let subscription = try await subscriber.subscribe("idle")
+            let timers = try connectionTimers(toPort: port)
+            #expect(timers.count == 2)
+            #expect(timers.filter { $0 == 2 }.count == 1, "one connection with a keepalive timer: \(timers)")
+            subscription.cancel()
+            await subscriber.close()
+            await redis.close()
+        }
+    }
+
     @Test func closeEndsReadersAfterWhatIsBuffered() async throws {
         let server = try RedisServerProcess()
         let url = "redis://127.0.0.1:\(server.port)"
@@ -285,7 +314,9 @@ import UVLoop
 
 // MARK: - Helpers
 
-func makeSubscriber(url: String, loop: EventLoop, capacity: Int = RedisSubscriber.defaultEventBufferCapacity) throws -> RedisSubscriber {
+func makeSubscriber(url: String, loop: EventLoop, capacity: Int = RedisSubscriber.defaultEventBufferCapacity) throws
+    -> RedisSubscriber
+{
     var configuration = try RedisConfiguration(url: url)
     configuration.maxBackoffMilliseconds = 200
     return RedisSubscriber(configuration: configuration, loop: loop, eventBufferCapacity: capacity)
@@ -300,7 +331,9 @@ enum NextEvent: Equatable {
 /// The subscription's next event, bounded: a missing event fails the test instead of hanging it.
 /// Polls the buffer between loop turns (the waiting path of `events` is covered by the readers
 /// of the tests).
-func nextEvent(_ subscription: RedisSubscription, _ loop: EventLoop, within milliseconds: UInt64 = 2000) async -> NextEvent {
+func nextEvent(_ subscription: RedisSubscription, _ loop: EventLoop, within milliseconds: UInt64 = 2000) async
+    -> NextEvent
+{
     let deadline = loop.now + milliseconds * UInt64(testTimeScale)
     while true {
         switch subscription.buffer.poll() {
@@ -332,6 +365,24 @@ func commandCalls(_ redis: RedisClient, _ command: String) async throws -> Int {
         return Int(line.dropFirst(prefix.count).prefix { $0.isNumber }) ?? -1
     }
     return 0
+}
+
+/// The `timer_active` field of each established TCP connection to `port` (/proc/net/tcp: 0 none,
+/// 1 retransmit, 2 keepalive).
+func connectionTimers(toPort port: Int) throws -> [Int] {
+    guard let file = fopen("/proc/net/tcp", "r") else { throw TestFailure("cannot read /proc/net/tcp") }
+    defer { fclose(file) }
+    var timers: [Int] = []
+    var line = [CChar](repeating: 0, count: 512)
+    let hex = String(port, radix: 16, uppercase: true)
+    let remote = ":" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    while fgets(&line, Int32(line.count), file) != nil {
+        let fields = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .split(separator: " ")
+        guard fields.count > 5, fields[2].hasSuffix(remote), fields[3] == "01" else { continue }
+        timers.append(Int(fields[5].prefix { $0 != ":" }, radix: 16) ?? -1)
+    }
+    return timers
 }
 
 /// `PUBSUB NUMSUB channel`: how many connections are subscribed to it.

@@ -1,10 +1,11 @@
 import CHiredis
 import Testing
 import UVLoop
+
 @testable import ASGIRedis
 
 /// The subscription state machine in process: replies in, commands out, no socket.
-@Suite struct SubscriptionTableTests {
+@Suite(.timeLimit(.minutes(1))) struct SubscriptionTableTests {
     /// What the table sent, and its stall reports.
     final class Wire: @unchecked Sendable {
         // Safety: used from the test's loop task only.
@@ -80,7 +81,8 @@ import UVLoop
             #expect(wire.take().isEmpty)
             table.receive(.confirmed(.unsubscribe, name: bytes("a")))
             sent = wire.take()
-            #expect(sent.count == 1 && sent.first?.first == "SUBSCRIBE" && Set(sent.first?.dropFirst() ?? []) == ["a", "x"])
+            #expect(
+                sent.count == 1 && sent.first?.first == "SUBSCRIBE" && Set(sent.first?.dropFirst() ?? []) == ["a", "x"])
             table.receive(.confirmed(.subscribe, name: bytes("x")))
             table.receive(.confirmed(.subscribe, name: bytes("a")))
             let rejoined = await [joinA3, joinX]
@@ -191,13 +193,17 @@ import UVLoop
             return PubSubReply(copying: object.assumingMemoryBound(to: redisReply.self))
         }
         #expect(
-            try parse(bytes("*3\r\n$7\r\nmessage\r\n$4\r\nroom\r\n$5\r\n") + [0, 0xFF, 0x0D, 0x0A, 0xC3] + bytes("\r\n"))
+            try parse(
+                bytes("*3\r\n$7\r\nmessage\r\n$4\r\nroom\r\n$5\r\n") + [0, 0xFF, 0x0D, 0x0A, 0xC3] + bytes("\r\n"))
                 == .message(channel: bytes("room"), payload: [0, 0xFF, 0x0D, 0x0A, 0xC3]))
         #expect(
             try parse(bytes("*4\r\n$8\r\npmessage\r\n$2\r\nr*\r\n$2\r\nrx\r\n$0\r\n\r\n"))
                 == .patternMessage(pattern: bytes("r*"), channel: bytes("rx"), payload: []))
-        #expect(try parse(bytes("*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n")) == .confirmed(.subscribe, name: bytes("a")))
-        #expect(try parse(bytes("*3\r\n$12\r\npunsubscribe\r\n$2\r\np*\r\n:0\r\n")) == .confirmed(.punsubscribe, name: bytes("p*")))
+        #expect(
+            try parse(bytes("*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n")) == .confirmed(.subscribe, name: bytes("a")))
+        #expect(
+            try parse(bytes("*3\r\n$12\r\npunsubscribe\r\n$2\r\np*\r\n:0\r\n"))
+                == .confirmed(.punsubscribe, name: bytes("p*")))
         #expect(try parse(bytes("*2\r\n$4\r\npong\r\n$0\r\n\r\n")) == nil)
         #expect(try parse(bytes("*3\r\n$7\r\nmessage\r\n$1\r\na\r\n:5\r\n")) == nil)
         #expect(try parse(bytes("+OK\r\n")) == nil)

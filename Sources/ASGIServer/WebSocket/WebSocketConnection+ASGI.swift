@@ -165,7 +165,7 @@ extension WebSocketConnection {
         if denialFraming == nil {
             denialFraming = try ResponseEncoder.encodeHead(
                 status: status, headers: denialHeaders,
-                request: RequestInfo(isHead: false, versionMinor: head.versionMinor, keepAlive: false),
+                request: RequestInfo(isHead: false, versionMinor: 1, keepAlive: false),  // upgrades are HTTP/1.1
                 bodyLength: moreBody ? nil : body.count, date: core.dateHeaderValue,
                 server: core.serverHeaderValue, into: &out)
             denialHeaders = Headers()

@@ -36,7 +36,8 @@ final class WebSocketConnection: @unchecked Sendable, ServedConnection {
     /// The request target as sent, for log lines.
     let target: String
     private let peerTrusted: Bool
-    let head: RequestHead
+    /// The upgrade request, until the application has its scope (then only the scope holds it).
+    private var head: RequestHead?
     @exclusivity(unchecked) var phase = Phase.handshake
     @exclusivity(unchecked) var reader: FrameReader?
     @exclusivity(unchecked) var compressor: Compressor?
@@ -92,7 +93,8 @@ final class WebSocketConnection: @unchecked Sendable, ServedConnection {
         stream.delegate = self
         stream.startReading()  // an EOF during the handshake must be noticed
         core.activeRequests += 1
-        let scope = makeScope()
+        let scope = makeScope(head!)
+        head = nil
         let app = core.app
         Task(executorPreference: core.loop.executor) {
             var failure: (any Error)?
@@ -105,7 +107,7 @@ final class WebSocketConnection: @unchecked Sendable, ServedConnection {
         }
     }
 
-    private func makeScope() -> Scope {
+    private func makeScope(_ head: RequestHead) -> Scope {
         let rootPath = core.config.rootPath
         var client = self.client
         var scheme = "ws"
