@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The supervisor and its workers, through the built `asgi-demo` (issue 5).
+/// The supervisor and its workers, through the built `asgi-demo`.
 @Suite(.serialized) struct WorkerTests {
     @Test func supervisorStartsNWorkersSharingOneListener() async throws {
         let demo = try DemoProcess(["--workers", "3", "--port", "0", "--no-access-log", "--redis-url", "redis://127.0.0.1:1"])
