@@ -46,6 +46,9 @@ func makeDemoRouter(configuration: RouterConfiguration = RouterConfiguration()) 
 
     router.get("/healthz") { _ in .text("ok") }
 
+    // A page to chat from a browser over /ws/chat/:room.
+    router.get("/chat") { _ in .bytes(ChatPage.bytes, contentType: "text/html; charset=utf-8") }
+
     // WebSocket echo: text back as text, bytes as bytes, until the client closes. It speaks the
     // subprotocol `echo` when the client offers it (and none otherwise).
     router.websocket("/ws") { ws in

@@ -82,6 +82,19 @@ struct RouteTests {
         }
     }
 
+    @Test("GET /chat is an HTML page that joins rooms over /ws/chat/")
+    func chatPage() throws {
+        try withDemo { server throws in
+            let response = try server.request("/chat")
+            #expect(response.status == 200)
+            #expect(response.header("content-type") == "text/html; charset=utf-8")
+            #expect(response.text.hasPrefix("<!doctype html>"))
+            #expect(response.text.contains("new WebSocket("))
+            #expect(response.text.contains("/ws/chat/"))
+            #expect(response.header("content-length") == String(response.body.count))
+        }
+    }
+
     /// Starts `busyPath` (1 s) in the background and checks `GET /` is answered before it ends.
     private func expectServedWhileBusy(_ server: DemoServer, busyPath: String) throws {
         let busy = try ChildProcess("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", server.url(busyPath)])
