@@ -382,7 +382,7 @@ extension Connection: RequestParserDelegate {
             respondDirectly(status: 503, message: "Service Unavailable: too many concurrent requests")
             return
         }
-        if core.config.ws != .none {
+        if head.hasUpgradeHeader, core.config.ws != .none {
             switch WebSocketUpgrade.judge(head, deflate: core.config.wsPerMessageDeflate) {
             case .notWebSocket:
                 break

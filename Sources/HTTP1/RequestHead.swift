@@ -33,11 +33,14 @@ public struct RequestHead: Sendable {
     public var expectsContinue: Bool
     /// Whether a body follows the head (content-length > 0 or chunked).
     public var hasBody: Bool
+    /// Whether the request has an `Upgrade` header (http-parser's verdict, free to read): the
+    /// server looks for a WebSocket upgrade only then.
+    public var hasUpgradeHeader: Bool
 
     public init(
         method: String, rawPath: [UInt8], path: String, queryString: [UInt8], versionMajor: Int,
         versionMinor: Int, headers: Headers, keepAlive: Bool, contentLength: Int?, isChunked: Bool,
-        expectsContinue: Bool
+        expectsContinue: Bool, hasUpgradeHeader: Bool = false
     ) {
         self.method = method
         self.rawPath = rawPath
@@ -52,5 +55,6 @@ public struct RequestHead: Sendable {
         self.isChunked = isChunked
         self.expectsContinue = expectsContinue
         self.hasBody = isChunked || (contentLength ?? 0) > 0
+        self.hasUpgradeHeader = hasUpgradeHeader
     }
 }

@@ -240,7 +240,8 @@ public final class RequestParser {
             queryString: target.query, versionMajor: facts.versionMajor, versionMinor: facts.versionMinor,
             headers: scratch.pointee.scanner.takeHeaders(), keepAlive: http_should_keep_alive(&http) != 0,
             contentLength: contentLength, isChunked: isChunked,
-            expectsContinue: facts.versionMinor >= 1 && facts.expectsContinue)
+            expectsContinue: facts.versionMinor >= 1 && facts.expectsContinue,
+            hasUpgradeHeader: http.flags & F_UPGRADE.rawValue != 0)
     }
 
     /// Resets everything for the next message, then tells the delegate.

@@ -106,6 +106,14 @@ import Testing
         #expect(recorder.heads[1].httpVersion == "1.1" && recorder.heads[1].versionMinor == 2)
     }
 
+    @Test func upgradeHeaderFlag() throws {
+        let recorder = try parse(
+            "GET / HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: t\r\nUPGRADE: h2c\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\n\r\n")
+        #expect(recorder.heads.map(\.hasUpgradeHeader) == [true, true, false])
+    }
+
     @Test func expectContinueFlag() throws {
         let recorder = try parse(
             "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\nx"
