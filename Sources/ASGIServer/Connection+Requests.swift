@@ -7,20 +7,11 @@ extension Connection {
     /// The ASGI scope of `head` on this connection: root path in front of `path` and `raw_path`
     /// (as uvicorn does), client and scheme from proxy headers when the peer is trusted.
     func makeScope(for head: RequestHead, peerTrusted: Bool) -> Scope {
-        let rootPath = core.config.rootPath  // not `let config = core.config`: that copies (and retains) it all
-        let path = rootPath.isEmpty ? head.path : rootPath + head.path
-        let rawPath = rootPath.isEmpty ? head.rawPath : core.rootPathBytes + head.rawPath
-        var client = self.client
-        var scheme = "http"
-        if let proxy = core.proxy {
-            let forwarded = proxy.apply(client: client, peerTrusted: peerTrusted, headers: head.headers)
-            client = forwarded.client
-            if let forwardedScheme = forwarded.scheme { scheme = forwardedScheme }
-        }
+        let view = core.view(of: head, client: client, peerTrusted: peerTrusted)
         return Scope(
-            method: head.method, path: path, rawPath: rawPath, queryString: head.queryString,
-            headers: head.headers, httpVersion: head.httpVersion, scheme: scheme,
-            rootPath: rootPath, client: client, server: core.serverAddress,
+            method: head.method, path: view.path, rawPath: view.rawPath, queryString: head.queryString,
+            headers: head.headers, httpVersion: head.httpVersion, scheme: view.forwardedScheme ?? "http",
+            rootPath: core.config.rootPath, client: view.client, server: core.serverAddress,
             state: core.lifespanState.copy())
     }
 
@@ -34,5 +25,21 @@ extension Connection {
             seconds: Double(core.loop.now &- exchange.startedAt) / 1000,
             userAgent: head.headers["user-agent"] ?? "-", referer: head.headers["referer"] ?? "-")
         core.logger.info("\(core.config.accessLogFormat.render(entry))")
+    }
+}
+
+extension ServerCore {
+    /// What HTTP and WebSocket scopes share: `--root-path` in front of `path` and `raw_path` (as
+    /// uvicorn does), and the client and scheme from proxy headers when the peer is trusted.
+    @inline(__always)
+    func view(of head: RequestHead, client: Scope.Address?, peerTrusted: Bool)
+        -> (path: String, rawPath: [UInt8], client: Scope.Address?, forwardedScheme: String?)
+    {
+        let rootPath = config.rootPath  // not `let config = self.config`: that copies (and retains) it all
+        let path = rootPath.isEmpty ? head.path : rootPath + head.path
+        let rawPath = rootPath.isEmpty ? head.rawPath : rootPathBytes + head.rawPath
+        guard let proxy else { return (path, rawPath, client, nil) }
+        let forwarded = proxy.apply(client: client, peerTrusted: peerTrusted, headers: head.headers)
+        return (path, rawPath, forwarded.client, forwarded.scheme)
     }
 }

@@ -20,10 +20,10 @@ final class Connection: @unchecked Sendable, ServedConnection {
     /// server stopped; the cycle with the core's connection table ends when the connection closes.
     let core: ServerCore
     private let stream: any ConnectionTransport
-    private let parser: RequestParser
+    let parser: RequestParser
     let client: Scope.Address?
     @exclusivity(unchecked) private(set) var exchange: Exchange?
-    @exclusivity(unchecked) private var state = State.open
+    @exclusivity(unchecked) private(set) var state = State.open
     /// Bytes read but not parsed yet: later pipelined requests.
     @exclusivity(unchecked) private var pending: [UInt8] = []
     @exclusivity(unchecked) private var pendingStart = 0
@@ -34,8 +34,9 @@ final class Connection: @unchecked Sendable, ServedConnection {
     @exclusivity(unchecked) private(set) var keepAlive = true
     @exclusivity(unchecked) private var readPausedForBody = false
     @exclusivity(unchecked) private var readPausedForPending = false
-    @exclusivity(unchecked) private var timer: TimerHandle?
-    @exclusivity(unchecked) private var timerKind = TimerKind.none
+    /// The connection's one timer and what it is armed for (Connection+Timers.swift).
+    @exclusivity(unchecked) var timer: TimerHandle?
+    @exclusivity(unchecked) var timerKind = TimerKind.none
     @exclusivity(unchecked) private var lastResponseEnd: UInt64
     /// A parse error or 503 answered directly: ignore parser events until closed.
     @exclusivity(unchecked) private var rejecting = false
@@ -244,10 +245,7 @@ extension Connection {
         let exchange = Exchange(connection: self, head: head)
         self.exchange = exchange
         core.activeRequests += 1
-        if let proxy = core.proxy, peerTrusted == nil {
-            peerTrusted = client.map { proxy.isTrusted($0.host) } ?? false  // once per connection
-        }
-        let scope = makeScope(for: head, peerTrusted: peerTrusted ?? false)
+        let scope = makeScope(for: head, peerTrusted: isPeerTrusted())
         exchange.client = scope.client
         let app = core.app
         let loop = core.loop
@@ -454,93 +452,19 @@ extension Connection: RequestParserDelegate {
         out = []
         pending = []
         pendingStart = 0
-        if proxyTrustUnknown, let proxy = core.proxy {
-            peerTrusted = client.map { proxy.isTrusted($0.host) } ?? false
-        }
         let webSocket = WebSocketConnection(
             core: core, stream: stream, head: head, request: request, client: client,
-            peerTrusted: peerTrusted ?? false, leftover: Array(leftover))
+            peerTrusted: isPeerTrusted(), leftover: Array(leftover))
         core.replace(self, with: webSocket)
         webSocket.start()
     }
 
-    private var proxyTrustUnknown: Bool { peerTrusted == nil }
-}
-
-extension Connection: TimerTarget {
-    /// One timer per connection, re-armed as the connection changes state: header timeout from
-    /// connect (and from the first byte after a keep-alive pause), keep-alive timeout while idle,
-    /// send timeout while the final bytes wait for a client before a close, linger while closing.
-    /// While the application handles a request the timer runs only while it waits for the client
-    /// (``clientWaitBegan(_:)``): the fast path never touches it.
-    private func armTimer(_ kind: TimerKind, after seconds: Double) {
-        timerKind = kind
-        let milliseconds = UInt64(max(seconds, 0) * 1000)
-        if timer == nil { timer = TimerHandle(loop: core.loop, target: self) }
-        timer?.start(after: milliseconds)
-    }
-
-    /// The application suspended for the client: in `receive()` for body bytes (`.bodyRead`) or in
-    /// `send` for the socket to drain (`.send`). A send wait takes precedence over a body wait
-    /// (both can be pending when one task reads while another writes).
-    func clientWaitBegan(_ kind: TimerKind) {
-        guard state == .open else { return }
-        switch kind {
-        case .bodyRead:
-            guard timerKind != .send else { return }
-            armTimer(.bodyRead, after: core.config.timeoutBodyRead)
-        case .send:
-            armTimer(.send, after: core.config.timeoutSend)
-        default:
-            preconditionFailure("not a wait for the client: \(kind)")
-        }
-    }
-
-    /// The wait of ``clientWaitBegan(_:)`` ended; a body wait still pending gets its timer back.
-    func clientWaitEnded(_ kind: TimerKind, bodyWaitPending: Bool) {
-        guard state == .open, timerKind == kind else { return }
-        if kind == .send, bodyWaitPending {
-            armTimer(.bodyRead, after: core.config.timeoutBodyRead)
-        } else {
-            cancelTimer()
-        }
-    }
-
-    private func cancelTimer() {
-        timerKind = .none
-        timer?.stop()
-    }
-
-    func timerFired() {
-        let kind = timerKind
-        timerKind = .none
-        switch kind {
-        case .none:
-            return
-        case .keepAlive:
-            close()
-        case .header:
-            if parser.isReadingHead {
-                core.logger.debug("request head from \(client?.description ?? "?") not complete in time")
-                respondDirectly(status: 408, message: "Request Timeout")
-            } else {
-                close()
-            }
-        case .bodyRead:
-            guard let exchange else { return }
-            core.logger.debug("request body from \(client?.description ?? "?") not received in time")
-            if exchange.responseStarted {
-                close()
-            } else {
-                exchange.connectionLost()
-                respondDirectly(status: 408, message: "Request Timeout")
-            }
-        case .send:
-            core.logger.debug("client \(client?.description ?? "?") did not read the response in time")
-            close()
-        case .linger:
-            close()
-        }
+    /// Whether the peer is in `--forwarded-allow-ips`, decided once per connection.
+    private func isPeerTrusted() -> Bool {
+        if let peerTrusted { return peerTrusted }
+        let trusted = core.proxy.map { proxy in client.map { proxy.isTrusted($0.host) } ?? false } ?? false
+        peerTrusted = trusted
+        return trusted
     }
 }
 

@@ -108,20 +108,13 @@ final class WebSocketConnection: @unchecked Sendable, ServedConnection {
     }
 
     private func makeScope(_ head: RequestHead) -> Scope {
-        let rootPath = core.config.rootPath
-        var client = self.client
-        var scheme = "ws"
-        if let proxy = core.proxy {
-            let forwarded = proxy.apply(client: client, peerTrusted: peerTrusted, headers: head.headers)
-            client = forwarded.client
-            if let proto = forwarded.scheme { scheme = proto == "https" || proto == "wss" ? "wss" : "ws" }
-        }
+        let view = core.view(of: head, client: client, peerTrusted: peerTrusted)
+        let secure = view.forwardedScheme == "https" || view.forwardedScheme == "wss"
         return Scope.websocket(
-            path: rootPath.isEmpty ? head.path : rootPath + head.path,
-            rawPath: rootPath.isEmpty ? head.rawPath : core.rootPathBytes + head.rawPath,
-            queryString: head.queryString, headers: head.headers, httpVersion: head.httpVersion,
-            scheme: scheme, rootPath: rootPath, client: client, server: core.serverAddress,
-            subprotocols: request.subprotocols, state: core.lifespanState.copy())
+            path: view.path, rawPath: view.rawPath, queryString: head.queryString, headers: head.headers,
+            httpVersion: head.httpVersion, scheme: secure ? "wss" : "ws", rootPath: core.config.rootPath,
+            client: view.client, server: core.serverAddress, subprotocols: request.subprotocols,
+            state: core.lifespanState.copy())
     }
 
     /// The application call returned or threw.
