@@ -5,17 +5,28 @@ import Glibc
 
 enum IdleConnections {
     static func measure(_ server: RunningServer, round: Int, count: Int, settle: Double = 1.0) -> IdleRun {
+        let request = HTTPClient.request(path: "/", host: "x")
+        return measure(server, round: round, count: count, settle: settle, noun: "connections") { port in
+            openOne(port: port, request: request)
+        }
+    }
+
+    /// The measurement both idle scenarios share: RSS of the server's tree, `count` connections
+    /// made by `open` (each left open), `settle` seconds, every one still open, RSS again.
+    static func measure(
+        _ server: RunningServer, round: Int, count: Int, settle: Double, noun: String,
+        open makeOne: (UInt16) -> Result<Int32, BenchError>
+    ) -> IdleRun {
         var run = IdleRun(server: server.role, round: round, ok: false, connectionsRequested: count)
         run.pids = ProcFS.treePids(server.pid)
         run.rssBeforeKB = ProcFS.treeRSSKB(server.pid)
-        let request = HTTPClient.request(path: "/", host: "x")
         var open: [Int32] = []
         open.reserveCapacity(count)
         defer { for fd in open { close(fd) } }
         let start = Date()
         var consecutiveFailures = 0
         for _ in 0..<count {
-            switch openOne(port: server.port, request: request) {
+            switch makeOne(server.port) {
             case .success(let fd):
                 open.append(fd)
                 consecutiveFailures = 0
@@ -35,9 +46,11 @@ enum IdleConnections {
             run.bytesPerConnection = (run.rssAfterKB - run.rssBeforeKB) * 1024 / run.connectionsOK
         }
         if run.connectionsOK < count {
-            run.error = "only \(run.connectionsOK) of \(count) connections answered (\(run.failureSample.first ?? ""))"
+            run.error = "only \(run.connectionsOK) of \(count) \(noun) opened (\(run.failureSample.first ?? ""))"
         } else if run.connectionsAliveAtMeasure < count {
-            run.error = "server closed \(count - run.connectionsAliveAtMeasure) idle connections within \(settle) s"
+            run.error = "server closed \(count - run.connectionsAliveAtMeasure) idle \(noun) within \(settle) s"
+        } else if !ProcFS.isRunning(server.pid) {
+            run.error = "server exited" + ServerLauncher.logTail(server.logPath)
         } else {
             run.ok = true
         }

@@ -24,53 +24,20 @@ enum WSIdle {
     /// 0.5 s, RSS of its tree, `count` WebSockets each opened with a handshake and one 32-byte
     /// text echo and left open, 1 s, check they are all still open, RSS again.
     static func measure(_ server: RunningServer, round: Int, count: Int, settle: Double = 1.0) -> IdleRun {
-        var run = IdleRun(server: server.role, round: round, ok: false, connectionsRequested: count)
         usleep(500_000)
-        run.pids = ProcFS.treePids(server.pid)
-        run.rssBeforeKB = ProcFS.treeRSSKB(server.pid)
         let message = Array("0123456789abcdef0123456789abcdef".utf8)
-        var open: [Int32] = []
-        open.reserveCapacity(count)
-        defer { for fd in open { close(fd) } }
-        let start = Date()
-        var consecutiveFailures = 0
-        for _ in 0..<count {
-            switch WSBlocking.open(port: server.port) {
+        return IdleConnections.measure(server, round: round, count: count, settle: settle, noun: "WebSockets") { port in
+            switch WSBlocking.open(port: port) {
             case .failure(let error):
-                run.failures += 1
-                consecutiveFailures += 1
-                if run.failureSample.count < 3 { run.failureSample.append(error.description) }
+                return .failure(error)
             case .success(var ws):
                 if let error = ws.echo(opcode: WSOpcode.text, message) {
                     close(ws.fd)
-                    run.failures += 1
-                    consecutiveFailures += 1
-                    if run.failureSample.count < 3 { run.failureSample.append("echo: \(error)") }
-                } else {
-                    open.append(ws.fd)
-                    consecutiveFailures = 0
+                    return .failure(BenchError("echo: \(error)"))
                 }
+                return .success(ws.fd)
             }
-            if consecutiveFailures >= 20 { break }
         }
-        run.openSeconds = rounded(Date().timeIntervalSince(start), 2)
-        run.connectionsOK = open.count
-        usleep(UInt32(settle * 1_000_000))
-        run.connectionsAliveAtMeasure = open.filter(IdleConnections.isOpen).count
-        run.rssAfterKB = ProcFS.treeRSSKB(server.pid)
-        if run.connectionsOK > 0 {
-            run.bytesPerConnection = (run.rssAfterKB - run.rssBeforeKB) * 1024 / run.connectionsOK
-        }
-        if run.connectionsOK < count {
-            run.error = "only \(run.connectionsOK) of \(count) WebSockets opened (\(run.failureSample.first ?? ""))"
-        } else if run.connectionsAliveAtMeasure < count {
-            run.error = "server closed \(count - run.connectionsAliveAtMeasure) idle WebSockets within \(settle) s"
-        } else if !ProcFS.isRunning(server.pid) {
-            run.error = "server exited" + ServerLauncher.logTail(server.logPath)
-        } else {
-            run.ok = true
-        }
-        return run
     }
 }
 
