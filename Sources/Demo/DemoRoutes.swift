@@ -1,5 +1,6 @@
 import ASGIKit
 import Glibc
+import Synchronization
 import UVLoop
 
 /// The demo application's routes (the README's table) without the Redis ones: `DemoCommand` adds
@@ -46,6 +47,16 @@ func makeDemoRouter(configuration: RouterConfiguration = RouterConfiguration()) 
 
     router.get("/healthz") { _ in .text("ok") }
 
+    // A one-shot in-memory body of n bytes (large downloads, JSON dumps): the buffer is made
+    // once per size and shared by every response, so the route measures sending, not making.
+    router.get("/bytes") { request in
+        let count = try request.query.get("n", as: Int.self) ?? DemoBytes.defaultCount
+        guard (0...DemoBytes.maxCount).contains(count) else {
+            throw HTTPError(400, "n must be between 0 and \(DemoBytes.maxCount)")
+        }
+        return .bytes(DemoBytes.bytes(count), contentType: "application/octet-stream")
+    }
+
     // A page to chat from a browser over /ws/chat/:room.
     router.get("/chat") { _ in .bytes(ChatPage.bytes, contentType: "text/html; charset=utf-8") }
 
@@ -61,6 +72,22 @@ func makeDemoRouter(configuration: RouterConfiguration = RouterConfiguration()) 
         }
     }
     return router
+}
+
+/// The bodies of `GET /bytes`: `abcd…` repeated, the last size asked for kept.
+enum DemoBytes {
+    static let defaultCount = 1 << 20
+    static let maxCount = 16 << 20
+    private static let last = Mutex<[UInt8]>([])
+
+    static func bytes(_ count: Int) -> [UInt8] {
+        last.withLock { cached in
+            if cached.count != count {
+                cached = (0..<count).map { UInt8(ascii: "a") &+ UInt8($0 % 26) }
+            }
+            return cached
+        }
+    }
 }
 
 private struct Greeting: Encodable, Sendable {
