@@ -1,7 +1,7 @@
 /// An error raised by the server into the application (from `send` or `receive`).
 public struct ASGIError: Error, Sendable, Equatable, CustomStringConvertible {
     private enum Code: Sendable, Equatable {
-        case disconnected, protocolViolation, invalidHeader, contentLengthMismatch
+        case disconnected, protocolViolation, invalidHeader, contentLengthMismatch, fileUnavailable
     }
     private let code: Code
     /// Human-readable detail.
@@ -18,10 +18,15 @@ public struct ASGIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The body does not match the `content-length` the application declared.
     public static func contentLengthMismatch(_ message: String) -> ASGIError { ASGIError(.contentLengthMismatch, message) }
 
+    /// `http.response.pathsend`: the file cannot be opened, is not a regular file, or failed
+    /// while it was being sent.
+    public static func fileUnavailable(_ message: String) -> ASGIError { ASGIError(.fileUnavailable, message) }
+
     public var isDisconnected: Bool { code == .disconnected }
     public var isProtocolViolation: Bool { code == .protocolViolation }
     public var isInvalidHeader: Bool { code == .invalidHeader }
     public var isContentLengthMismatch: Bool { code == .contentLengthMismatch }
+    public var isFileUnavailable: Bool { code == .fileUnavailable }
 
     public var description: String { message }
 }

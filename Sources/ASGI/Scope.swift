@@ -67,8 +67,8 @@ public struct Scope: Sendable {
         }
     }
 
-    /// The extensions an HTTP scope advertises: response trailers.
-    public static let httpExtensions: Set<String> = ["http.response.trailers"]
+    /// The extensions an HTTP scope advertises: response trailers and path send.
+    public static let httpExtensions: Set<String> = ["http.response.trailers", "http.response.pathsend"]
     /// The extensions a WebSocket scope advertises: the denial response.
     public static let websocketExtensions: Set<String> = ["websocket.http.response"]
 

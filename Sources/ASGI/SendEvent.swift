@@ -5,6 +5,14 @@ public enum SendEvent: Sendable {
     case responseStart(status: Int, headers: Headers = Headers(), trailers: Bool = false)
     /// `http.response.body`. `moreBody: true` streams (chunked unless a `content-length` was given).
     case responseBody(_ body: [UInt8], moreBody: Bool = false)
+    /// `http.response.pathsend` (the ASGI path-send extension): instead of body messages, the
+    /// server sends the file at the absolute `path` itself, opened off the event loop and written
+    /// with `sendfile(2)`, with a `content-length` it takes from the file (leave `content-length`
+    /// out of the start headers, or give the same number). `range`, this server's addition, sends
+    /// only those bytes of the file (a 206 answer); it must lie within the file. A file that cannot
+    /// be opened fails this `send` before anything is written (the server then answers 500 unless
+    /// the application answers otherwise); one that fails mid-way closes the connection.
+    case responsePathsend(path: String, range: Range<Int>? = nil)
     /// `http.response.trailers` (only after `responseStart(trailers: true)`).
     case responseTrailers(headers: Headers, moreTrailers: Bool = false)
     /// `websocket.accept`: completes the handshake (101). `subprotocol` must be one the client
@@ -35,6 +43,7 @@ public enum SendEvent: Sendable {
         switch self {
         case .responseStart: "http.response.start"
         case .responseBody: "http.response.body"
+        case .responsePathsend: "http.response.pathsend"
         case .responseTrailers: "http.response.trailers"
         case .websocketAccept: "websocket.accept"
         case .websocketSend: "websocket.send"

@@ -19,20 +19,22 @@ final class Connection: @unchecked Sendable, ServedConnection {
     /// Strong: an application task may keep its exchange (and so this connection) after the
     /// server stopped; the cycle with the core's connection table ends when the connection closes.
     let core: ServerCore
-    private let stream: any ConnectionTransport
+    let stream: any ConnectionTransport
     let parser: RequestParser
     let client: Scope.Address?
     @exclusivity(unchecked) private(set) var exchange: Exchange?
     @exclusivity(unchecked) private(set) var state = State.open
     /// Bytes read but not parsed yet: later pipelined requests.
-    @exclusivity(unchecked) private var pending: [UInt8] = []
+    @exclusivity(unchecked) var pending: [UInt8] = []
     @exclusivity(unchecked) private var pendingStart = 0
     /// Response bytes waiting for the end-of-turn flush.
-    @exclusivity(unchecked) private var out: [UInt8] = []
-    @exclusivity(unchecked) private var flushScheduled = false
+    @exclusivity(unchecked) var out: [UInt8] = []
+    /// A file of the current response is going out with sendfile: nothing else may be written.
+    @exclusivity(unchecked) var sendingFile = false
+    @exclusivity(unchecked) var flushScheduled = false
     /// False once the server wants this connection closed after the current response.
     @exclusivity(unchecked) private(set) var keepAlive = true
-    @exclusivity(unchecked) private var readPausedForBody = false
+    @exclusivity(unchecked) var readPausedForBody = false
     @exclusivity(unchecked) private var readPausedForPending = false
     /// The connection's one timer and what it is armed for (Connection+Timers.swift).
     @exclusivity(unchecked) var timer: TimerHandle?
@@ -115,66 +117,10 @@ final class Connection: @unchecked Sendable, ServedConnection {
         }
     }
 
-    private func resumeReadingIfAllowed() {
+    func resumeReadingIfAllowed() {
         guard state == .open, !readPausedForBody, !readPausedForPending else { return }
         stream.startReading()
     }
-
-    // MARK: Writing (the exchange's only ways to this connection's buffers)
-
-    /// Appends what `encode` writes to the response buffer, making `room` bytes of space first;
-    /// on a throw the buffer is left as it was.
-    @inline(__always)
-    func appendResponse<T>(reserving room: Int = 0, _ encode: (inout [UInt8]) throws(ASGIError) -> T) throws(ASGIError) -> T {
-        let mark = out.count
-        if room > 0, out.capacity - mark < room { out.reserveCapacity(mark + room) }
-        do {
-            return try encode(&out)
-        } catch {
-            out.removeSubrange(mark...)
-            throw error
-        }
-    }
-
-    /// Appends body bytes as they are (content-length or close-delimited framing).
-    @inline(__always)
-    func appendBody(_ bytes: [UInt8]) { out.append(contentsOf: bytes) }
-
-    /// Appends body bytes as one chunk.
-    @inline(__always)
-    func appendChunk(_ bytes: [UInt8]) { bytes.withUnsafeBytes { ResponseEncoder.encodeChunk($0, into: &out) } }
-
-    /// The application took the buffered body of `exchange`: reading may resume.
-    func bodyTaken(by exchange: Exchange) {
-        guard readPausedForBody, self.exchange === exchange else { return }
-        readPausedForBody = false
-        resumeReadingIfAllowed()
-    }
-
-    /// Queues the end-of-turn flush of `out`.
-    @inline(__always)
-    func scheduleFlush() {
-        guard !flushScheduled, state != .closed else { return }
-        flushScheduled = true
-        core.loop.flushAtEndOfTurn(self)
-    }
-
-    /// Writes what is in `out` now.
-    func flushNow() {
-        guard state != .closed, !out.isEmpty else { return }
-        if let error = stream.write(&out) {
-            core.logger.debug("write failed: \(error)")
-            close()
-            return
-        }
-        if exchange == nil && pending.isEmpty && stream.queuedWriteBytes == 0 {
-            // Idle keep-alive connections hold no buffers.
-            out = []
-        }
-    }
-
-    /// Bytes accepted from the application and not yet in the kernel.
-    var queuedBytes: Int { out.count + stream.queuedWriteBytes }
 
     // MARK: Closing
 
@@ -190,8 +136,8 @@ final class Connection: @unchecked Sendable, ServedConnection {
 
     /// Called after flushes and write completions while closing: half-close, then linger briefly
     /// reading and discarding, so the client reads our response before any reset.
-    private func continueClosing() {
-        guard state == .closing, out.isEmpty, stream.queuedWriteBytes == 0 else { return }
+    func continueClosing() {
+        guard state == .closing, out.isEmpty, !sendingFile, stream.queuedWriteBytes == 0 else { return }
         state = .lingering
         stream.shutdown { [self] error in
             guard state == .lingering else { return }

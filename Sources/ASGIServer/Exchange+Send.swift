@@ -1,5 +1,6 @@
 import ASGI
 import HTTP1
+import Glibc
 import UVLoop
 
 extension Exchange {
@@ -23,6 +24,9 @@ extension Exchange {
             response = .held
         case .responseBody(let bytes, let moreBody):
             try writeBody(bytes, moreBody: moreBody)
+        case .responsePathsend(let path, let range):
+            try await sendFile(at: path, range: range)
+            return
         case .responseTrailers(let headers, let moreTrailers):
             guard case .awaitingTrailers = response else {
                 throw ASGIError.protocolViolation("'http.response.trailers' without 'trailers: true' or before the body ended")
@@ -71,8 +75,10 @@ extension Exchange {
             try appendBody(bytes, moreBody: moreBody, trailers: trailers)
         case .streaming:
             try appendBody(bytes, moreBody: moreBody, trailers: trailersAnnounced)
-        case .awaitingTrailers, .complete:
+        case .awaitingTrailers, .complete, .sendingFile:
             throw ASGIError.protocolViolation("'http.response.body' after the response body ended")
+        case .openingFile:
+            throw concurrentUse("send")
         }
     }
 
@@ -86,13 +92,19 @@ extension Exchange {
                 connection.endTruncated()
                 throw ASGIError.contentLengthMismatch("response body is longer than its content-length (\(length))")
             }
-            connection.appendBody(bytes)
+            appendOrWrite(bytes)
         case .chunked:
             bodyBytesSent += bytes.count
-            if !bytes.isEmpty { connection.appendChunk(bytes) }
+            if bytes.count >= Connection.zeroCopyThreshold {
+                connection.appendChunkSize(bytes.count)
+                connection.writeNow(then: bytes)
+                connection.appendBody(ResponseEncoder.crlf)
+            } else if !bytes.isEmpty {
+                connection.appendChunk(bytes)
+            }
         case .closeDelimited:
             bodyBytesSent += bytes.count
-            connection.appendBody(bytes)
+            appendOrWrite(bytes)
         }
         connection.scheduleFlush()
         guard !moreBody else { return }
@@ -110,6 +122,95 @@ extension Exchange {
             }
         } else if trailers {
             // Trailers need chunked framing; without it they are dropped, as the spec allows.
+            response = .awaitingTrailers
+            return
+        }
+        finishResponse()
+    }
+
+    /// A small body is copied into the connection's buffer (one write per turn for many
+    /// responses); a large one is written at once from the application's array.
+    @inline(__always)
+    private func appendOrWrite(_ bytes: [UInt8]) {
+        if bytes.count >= Connection.zeroCopyThreshold {
+            connection.writeNow(then: bytes)
+        } else {
+            connection.appendBody(bytes)
+        }
+    }
+
+    /// `http.response.pathsend`: opens the file off the loop, writes the head with the file's
+    /// length, then the file with sendfile; returns when all of it is in the kernel.
+    private func sendFile(at path: String, range: Range<Int>?) async throws(ASGIError) {
+        guard case .held = response else {
+            if case .initial = response { throw ASGIError.protocolViolation("'http.response.pathsend' before 'http.response.start'") }
+            throw ASGIError.protocolViolation("'http.response.pathsend' after the response body started")
+        }
+        guard path.hasPrefix("/") else {
+            throw ASGIError.protocolViolation("'http.response.pathsend' needs an absolute path, got '\(path)'")
+        }
+        response = .openingFile
+        let opened = await connection.core.loop.openRegularFile(path)
+        let file: OpenedFile
+        switch opened {
+        case .success(let value): file = value
+        case .failure(let error):
+            response = .held
+            if lost { throw ASGIError.disconnected() }
+            throw ASGIError.fileUnavailable("cannot send \(path): \(error.message)")
+        }
+        let part = range ?? 0..<file.size
+        guard part.lowerBound >= 0, part.upperBound <= file.size else {
+            close(file.descriptor)
+            response = .held
+            throw ASGIError.fileUnavailable("range \(part) is outside \(path) (\(file.size) bytes)")
+        }
+        if lost {
+            close(file.descriptor)
+            throw ASGIError.disconnected()
+        }
+        let headers = heldHeaders
+        let request = RequestInfo(
+            isHead: head.method == "HEAD", versionMinor: head.versionMinor,
+            keepAlive: head.keepAlive && connection.keepAlive && !connection.core.isShuttingDown && messageComplete)
+        let core = connection.core
+        do {
+            framing = try connection.appendResponse(reserving: 384) { (out) throws(ASGIError) in
+                try ResponseEncoder.encodeHead(
+                    status: status, headers: headers, request: request, bodyLength: part.count,
+                    date: core.dateHeaderValue, server: core.serverHeaderValue,
+                    extraHeaders: core.defaultHeaders, into: &out)
+            }
+        } catch {
+            close(file.descriptor)
+            response = .held
+            throw error
+        }
+        heldHeaders = Headers()
+        response = .sendingFile
+        if framing.body == .none || part.isEmpty {
+            close(file.descriptor)  // HEAD, 204, 304, an empty file: the head is all
+        } else {
+            bodyBytesSent = part.count
+            var failure: UVError?
+            var done = false
+            connection.sendFile(file.descriptor, offset: part.lowerBound, count: part.count) { [self] error in
+                failure = error
+                done = true
+                if let waiter = writeWaiter {
+                    writeWaiter = nil
+                    waiter.resume()
+                }
+            }
+            while !done && !lost {
+                await withUnsafeContinuation { writeWaiter = $0 }
+            }
+            if let failure, failure != .canceled {
+                throw ASGIError.fileUnavailable("sending \(path) failed: \(failure.message)")
+            }
+            if !done || lost { throw ASGIError.disconnected() }
+        }
+        if trailersAnnounced {
             response = .awaitingTrailers
             return
         }

@@ -16,6 +16,10 @@ final class Exchange: @unchecked Sendable {
         case initial
         /// `http.response.start` received, held until the first body message.
         case held
+        /// `http.response.pathsend`: the file is being opened (nothing written yet).
+        case openingFile
+        /// Head written; the file is going out with sendfile.
+        case sendingFile
         /// Head written; body messages go out as they come.
         case streaming
         /// Body ended; waiting for `http.response.trailers`.
@@ -62,7 +66,7 @@ final class Exchange: @unchecked Sendable {
     var queuedBodyBytes: Int { body.count }
     var responseStarted: Bool {
         switch response {
-        case .initial, .held: false
+        case .initial, .held, .openingFile: false
         default: true
         }
     }

@@ -26,6 +26,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Redis for /get, /set and /readyz: redis://[[user]:password@]host[:port][/db] or unix:///path. Env: REDIS_URL.", valueName: "url"))
     var redisURL: String = RedisConfiguration.defaultURL
 
+    @Option(help: ArgumentHelp("Serve the files of this folder at /static/ (index.html for folders, 404.html when present). Env: SWIFTASGI_STATIC_DIR.", valueName: "dir"))
+    var staticDir: String?
+
     @Option(help: ArgumentHelp("Threads of the pool that runs blocking handlers (/blocking).", valueName: "n"))
     var blockingThreads: Int = 4
 
@@ -48,6 +51,7 @@ struct DemoCommand: ParsableCommand {
         do {
             var fromEnvironment = try ServerOptions.environmentArguments(environment)
             if let url = environment["REDIS_URL"], !url.isEmpty { fromEnvironment += ["--redis-url", url] }
+            if let dir = environment["SWIFTASGI_STATIC_DIR"], !dir.isEmpty { fromEnvironment += ["--static-dir", dir] }
             let arguments = fromEnvironment + Array(CommandLine.arguments.dropFirst())
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -85,6 +89,13 @@ struct DemoCommand: ParsableCommand {
         let router = makeDemoRouter(configuration: configuration)
         RedisRoutes.add(to: router, configuration: try RedisConfiguration(url: redisURL), logger: logger)
         ChatRoutes.add(to: router)
+        if let staticDir {
+            do {
+                router.mount("/static", try StaticFiles(directory: staticDir, html: true))
+            } catch {
+                throw ValidationError("--static-dir: \(error)")
+            }
+        }
         if ServerOptions.processEnvironment()["SWIFTASGI_DEMO_TEST_ROUTES"] == "1" {
             TestRoutes.add(to: router)
         }

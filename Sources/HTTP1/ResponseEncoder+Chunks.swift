@@ -11,6 +11,16 @@ extension ResponseEncoder {
         buffer.append("\r\n")
     }
 
+    /// Appends a chunk's size line (`<hex>\r\n`) only: the data (and the `\r\n` after it) go
+    /// out separately, for a large chunk written without copying.
+    public static func encodeChunkSize(_ count: Int, into buffer: inout [UInt8]) {
+        buffer.appendHex(count)
+        buffer.append("\r\n")
+    }
+
+    /// The `\r\n` that ends a chunk's data.
+    public static let crlf: [UInt8] = [13, 10]
+
     /// Appends the last chunk, `0\r\n`, the trailer fields and the final `\r\n`.
     /// Throws `ASGIError.invalidHeader` for an invalid trailer field; `buffer` is then unchanged.
     public static func encodeLastChunk(trailers: Headers?, into buffer: inout [UInt8]) throws(ASGIError) {

@@ -23,6 +23,8 @@ public final class Stream {
     public unowned(unsafe) var delegate: (any StreamDelegate)?
     @exclusivity(unchecked) public private(set) var isReading = false
     @exclusivity(unchecked) public private(set) var isClosed = false
+    /// A `sendFile` under way (Stream+SendFile.swift).
+    @exclusivity(unchecked) var fileSend: FileSend?
 
     init(loop: EventLoop, kind: Kind, handle: UnsafeMutablePointer<uv_stream_t>) {
         self.loop = loop
@@ -70,6 +72,7 @@ public final class Stream {
         isClosed = true
         isReading = false
         delegate = nil
+        cancelFileSend()
         Handle.close(handle)
     }
 

@@ -37,7 +37,14 @@ public final class Router: Sendable, RouteBuilder {
         var groups: [Group] = [Group(parent: nil)]
         var startup: [@Sendable (ScopeState) async throws -> Void] = []
         var shutdown: [@Sendable (ScopeState) async throws -> Void] = []
+        var mounts: [Mount] = []
         var server: RouterServer?
+    }
+
+    /// An ASGI application serving every path under `prefix`.
+    struct Mount: Sendable {
+        let prefix: [UInt8]
+        let app: Application
     }
 
     public let configuration: RouterConfiguration
@@ -61,6 +68,22 @@ public final class Router: Sendable, RouteBuilder {
 
     public func group(_ prefix: String) -> RouteGroup {
         RouteGroup(router: self, prefix: prefix, index: addGroup(parent: 0))
+    }
+
+    /// Hands every HTTP request whose path is `prefix` or starts with `prefix/` to `app`, with
+    /// `root_path` set to `prefix` (the path stays whole, as the server gives it). Mounts are
+    /// matched before routes, the longest prefix first, on the raw path as it came; the router's
+    /// middleware does not wrap them (wrap ``application`` in ASGI middleware for that).
+    public func mount(_ prefix: String, _ app: @escaping Application) {
+        var bytes = Array(prefix.utf8)
+        while bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        precondition(bytes.first == UInt8(ascii: "/"), "Router.mount: the prefix must start with /")
+        mutate { $0.mounts.append(Mount(prefix: bytes, app: app)) }
+    }
+
+    /// Serves the files of `files` under `prefix`: `router.mount("/static", try StaticFiles(directory: "public"))`.
+    public func mount(_ prefix: String, _ files: StaticFiles) {
+        mount(prefix, files.application)
     }
 
     /// Runs `hook` when the server starts (ASGI lifespan), before it accepts connections; a

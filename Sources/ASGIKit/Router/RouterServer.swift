@@ -12,6 +12,8 @@ final class RouterServer: Sendable {
     private let rootMiddlewares: [RouterMiddleware]
     private let notFound: Handler
     let blockingPool: BlockingPool?
+    /// Mounted applications, the longest prefix first.
+    private let mounts: [Router.Mount]
     let startup: [@Sendable (ScopeState) async throws -> Void]
     let shutdown: [@Sendable (ScopeState) async throws -> Void]
 
@@ -61,6 +63,7 @@ final class RouterServer: Sendable {
         webSocketTable = RouteTable(root: webSocketRoot, staticPaths: webSocketStaticPaths)
         rootMiddlewares = state.groups[0].middlewares
         notFound = MiddlewareChain.compose(rootMiddlewares) { _ in throw HTTPError(404) }
+        mounts = state.mounts.sorted { $0.prefix.count > $1.prefix.count }
         startup = state.startup
         shutdown = state.shutdown
     }
@@ -92,6 +95,12 @@ final class RouterServer: Sendable {
             return
         }
         let rawPath = scope.rawPath.isEmpty ? Array(scope.path.utf8) : scope.rawPath
+        if !mounts.isEmpty, let mount = mounts.first(where: { Self.isUnder(rawPath, $0.prefix) }) {
+            var inner = scope
+            inner.rootPath = String(decoding: mount.prefix, as: UTF8.self)
+            try await mount.app(inner, receive, send)
+            return
+        }
         let handler: Handler
         var parameters = PathParameters()
         switch table.match(method: scope.method, rawPath: rawPath) {
@@ -114,6 +123,12 @@ final class RouterServer: Sendable {
             response = errorResponse(error, request)
         }
         try await response.send(to: send) { self.errorResponse($0, request) }
+    }
+
+    /// Whether `path` is `prefix` or lies below it (`prefix/…`).
+    private static func isUnder(_ path: [UInt8], _ prefix: [UInt8]) -> Bool {
+        guard path.count >= prefix.count, path.starts(with: prefix) else { return false }
+        return path.count == prefix.count || path[prefix.count] == UInt8(ascii: "/")
     }
 
     /// The answer for an error a handler threw: an ``HTTPError`` as it says, anything else a 500

@@ -1,4 +1,5 @@
 @testable import ASGIServer
+import Glibc
 import UVLoop
 
 /// An in-memory stand-in for a socket: the test feeds the bytes a client sends, and reads what the
@@ -34,6 +35,27 @@ final class MemoryTransport: ConnectionTransport {
         if peerReads { written += bytes } else { queued += bytes }
         bytes.removeAll(keepingCapacity: true)
         return nil
+    }
+
+    /// Where the bodies given to `write(_:then:)` lived: a test compares them with the
+    /// application's arrays to see that they were not copied on the way.
+    private(set) var uncopiedBodies: [UnsafeRawPointer] = []
+
+    func write(_ bytes: inout [UInt8], then body: [UInt8]) -> UVError? {
+        body.withUnsafeBytes { if let base = $0.baseAddress { uncopiedBodies.append(base) } }
+        var all = bytes + body
+        bytes.removeAll(keepingCapacity: true)
+        return write(&all)
+    }
+
+    /// Reads the file part at once (no kernel socket here to sendfile to).
+    func sendFile(_ file: Int32, offset: Int, count: Int, onEvent: @escaping (FileSendEvent) -> Void) -> FileSendStart {
+        defer { Glibc.close(file) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = bytes.withUnsafeMutableBytes { pread(file, $0.baseAddress, count, off_t(offset)) }
+        guard read == count else { return .failed(UVError(-EIO)) }
+        _ = write(&bytes)
+        return .finished
     }
 
     func shutdown(_ completion: @escaping (UVError?) -> Void) {
