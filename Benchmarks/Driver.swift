@@ -26,7 +26,15 @@ enum Driver {
             print("asgi-demo not found at \(options.serverBinary): build it first with `swift build -c release --product asgi-demo` (or pass --server-binary PATH)")
             return 2
         }
-        let needsWrk = options.scenarios.contains(where: \.isLoad)
+        var baseline: String?
+        if let path = options.baselineBinary {
+            guard let found = locateDemo(path) else {
+                print("--baseline-binary \(path) is not an executable file")
+                return 2
+            }
+            baseline = found
+        }
+        let needsWrk = options.scenarios.contains(where: \.usesWrk)
         guard Host.which("taskset") != nil, let wrk = Host.which("wrk") ?? (needsWrk ? nil : "wrk") else {
             print("wrk and taskset are required: apt-get install wrk util-linux")
             return 2
@@ -57,19 +65,22 @@ enum Driver {
             return 2
         }
 
-        let needsNginx = options.scenarios.contains { [.plaintext, .pipelined, .idle].contains($0) }
+        let needsNginx = options.scenarios.contains { [.plaintext, .pipelined, .idle, .staticFiles, .bigBody].contains($0) }
         let nginx = options.useNginx && needsNginx ? Host.which("nginx") : nil
         if options.useNginx && needsNginx && nginx == nil {
             print("nginx is not installed: candidate-only run (apt-get install nginx-light to compare)")
         }
         let store = ResultStore()
-        let launcher = ServerLauncher(options: options, runDir: runDir, demoBinary: demo, nginxBinary: nginx, redisURL: nil)
+        let launcher = ServerLauncher(options: options, runDir: runDir, demoBinary: demo, nginxBinary: nginx, redisURL: nil,
+                                      baselineBinary: baseline)
         print("SwiftASGI Benchmarks: \(options.scenarios.map(\.rawValue).joined(separator: ",")), \(options.rounds) round(s) × \(options.duration)"
               + ", \(options.connections) connections, servers on CPU \(options.serverCPU), wrk on CPU \(options.clientCPU); logs in \(runDir)")
 
         var load = LoadScenarios(options: options, launcher: launcher, wrk: wrk, redisBinary: Host.which("redis-server"),
                                  pipelineScript: pipelineScript, store: store)
         load.run()
+        let transfer = TransferScenarios(options: options, launcher: launcher, wrk: wrk, store: store)
+        transfer.run()
         IdleScenario(options: options, launcher: launcher, store: store).run()
         var webSocket = WebSocketScenario(options: options, launcher: launcher, store: store)
         webSocket.run()
@@ -81,15 +92,18 @@ enum Driver {
         let wsRows = options.scenarios.contains(.websocket) ? Summary.webSocket(store, tests: wsTests) : []
         let wsIdle = Summary.idle(store.wsIdleRuns, failures: store.failures.filter { $0.scenario == .websocket },
                                   connections: options.idleConnections)
-        let targets = Summary.targets(rows)
+        let transferRows = TransferSummary.rows(store, tests: transfer.tests)
+        let targets = Summary.targets(rows) + TransferSummary.targets(transferRows, tests: transfer.tests)
             + Summary.webSocketTargets(wsRows, idle: wsIdle, echo: wsTests[0], stream: wsTests[1])
         Report.printTables(rows: rows, idle: idle, targets: targets, failures: store.failures, connections: options.idleConnections,
-                           webSocket: wsRows, webSocketIdle: wsIdle, webSocketConnections: options.connections)
+                           webSocket: wsRows, webSocketIdle: wsIdle, webSocketConnections: options.connections,
+                           transfer: transferRows, loadConnections: options.connections)
 
         let document = Document(
             meta: meta(options, store: store, wrk: wrk, nginx: nginx, fileLimit: fileLimit),
-            summary: rows, idle: idle, websocket: wsRows, websocketIdle: wsIdle, targets: targets, failures: store.failures,
-            runs: store.loadRuns, idleRuns: store.idleRuns, websocketRuns: store.wsRuns, websocketIdleRuns: store.wsIdleRuns)
+            summary: rows, idle: idle, websocket: wsRows, websocketIdle: wsIdle, transfer: transferRows, targets: targets,
+            failures: store.failures, runs: store.loadRuns, idleRuns: store.idleRuns, websocketRuns: store.wsRuns,
+            websocketIdleRuns: store.wsIdleRuns, transferRuns: store.transferRuns)
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -104,6 +118,7 @@ enum Driver {
         let failed = rows.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
             || idle.contains { $0.failed || $0.roundsOK < $0.roundsTotal } || !store.failures.isEmpty
             || wsRows.contains { $0.failed || $0.roundsOK < $0.roundsTotal } || wsIdle.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
+            || transferRows.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
         return failed ? 1 : 0
     }
 
@@ -124,13 +139,21 @@ enum Driver {
             Children.capture(argv, scratch: scratch).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         }
         var versions: [String: String] = [:]
-        if options.scenarios.contains(where: \.isLoad) { versions["wrk"] = firstLine([wrk, "-v"]) }
+        if options.scenarios.contains(where: \.usesWrk) { versions["wrk"] = firstLine([wrk, "-v"]) }
+        let python = "\(options.venv)/bin/python"
+        if options.scenarios.contains(.websocket) || options.scenarios.contains(.staticFiles),
+           FileManager.default.isExecutableFile(atPath: python) {
+            // starlette only when the venv has it (a venv made before it was added still serves websocket)
+            versions["python-peers"] = firstLine([python, "-c", """
+                import sys, uvicorn, websockets, uvloop, httptools, granian
+                try:
+                    import starlette; s = starlette.__version__
+                except ImportError:
+                    s = 'not installed'
+                print('python', sys.version.split()[0], 'uvicorn', uvicorn.__version__, 'websockets', websockets.__version__, 'uvloop', uvloop.__version__, 'httptools', httptools.__version__, 'granian', granian.__version__, 'starlette', s)
+                """])
+        }
         if options.scenarios.contains(.websocket) {
-            let python = "\(options.venv)/bin/python"
-            if FileManager.default.isExecutableFile(atPath: python) {
-                versions["python-peers"] = firstLine([python, "-c",
-                    "import sys, uvicorn, websockets, uvloop, httptools, granian; print('python', sys.version.split()[0], 'uvicorn', uvicorn.__version__, 'websockets', websockets.__version__, 'uvloop', uvloop.__version__, 'httptools', httptools.__version__, 'granian', granian.__version__)"])
-            }
             versions["hummingbird-ws"] = "hummingbird 2.28.1, hummingbird-websocket 2.8.1 (\(options.hbDir))"
             versions["swift"] = firstLine(["swift", "--version"])
         }
@@ -146,7 +169,8 @@ enum Driver {
             settings: Settings(rounds: options.rounds, duration: options.duration, warmup: options.warmup,
                                connections: options.connections, pipelineDepth: options.pipelineDepth,
                                idleConnections: options.idleConnections, serverCPU: options.serverCPU,
-                               clientCPU: options.clientCPU, sharedCPUs: options.allCPUs, scenarios: options.scenarios),
+                               clientCPU: options.clientCPU, sharedCPUs: options.allCPUs, scenarios: options.scenarios,
+                               baselineBinary: options.baselineBinary),
             commands: store.commands, runDir: options.runDir, rounds: store.roundNotes)
     }
 }

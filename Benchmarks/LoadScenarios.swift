@@ -35,13 +35,15 @@ struct LoadScenarios {
 
     func roles(for scenario: Scenario) -> [ServerRole] {
         let withNginx: [ServerRole] = launcher.nginxBinary != nil ? [.demo, .nginx] : [.demo]
+        let baseline: [ServerRole] = launcher.baselineBinary != nil ? [.demoBaseline] : []
         switch scenario {
-        case .plaintext, .pipelined: return withNginx
+        case .plaintext: return withNginx + baseline
+        case .pipelined: return withNginx
         case .json: return [.demo]
         case .plaintextRaw: return [.demoRaw]
         case .redisGet: return [.demoRedis]
         case .workers: return [.demo, .demoWorkers1, .demoWorkers2]
-        case .idle, .websocket: return []  // IdleScenario, WebSocketScenario
+        case .idle, .websocket, .staticFiles, .bigBody: return []  // IdleScenario, WebSocketScenario, TransferScenarios
         }
     }
 
@@ -128,7 +130,7 @@ struct LoadScenarios {
         case .redisGet: expected = "docker"
         case .plaintext, .pipelined, .plaintextRaw, .workers:
             expected = job.role == .nginx ? "Hello, World!" : "Hello, ASGI!"  // the demo's GET / (DemoRoutes, RawApp)
-        case .idle, .websocket: return true
+        case .idle, .websocket, .staticFiles, .bigBody: return true
         }
         switch HTTPClient.get(port: server.port, path: job.path) {
         case .failure(let error):
@@ -166,31 +168,13 @@ struct LoadScenarios {
             run.error = "\(error)"
             return run
         }
-        var output = measured.output
-        run.latencyNote = WrkParser.invalidateLatency(&output, pipelined: job.pipelined)
-        run.wrk = output
-        run.exitStatus = Children.describe(status: measured.status)
-        run.serverCPUPct = rounded(measured.serverCPUPct, 1)
-        run.wrkCPUPct = rounded(measured.wrkCPUPct, 1)
-        run.redisCPUPct = measured.extraCPUPct.map { rounded($0, 1) }
-        run.serverRSSKB = measured.serverRSSKB
-        run.serverProcesses = measured.serverProcesses
-        if let rps = output.rps, rps > 0 {
+        run.record(measured, server: server, pipelined: job.pipelined)
+        if let rps = run.wrk?.rps, rps > 0 {
             let depth = job.pipelined ? options.pipelineDepth : 1
             run.littleMs = rounded(Double(options.connections * depth) / rps * 1000, 3)
         }
         if let redis, let before = statsBefore, let after = RedisClient.stats(port: redis.port) {
-            run.redis = RedisTraffic.between(before, after, httpRequests: output.requests)
-        }
-        if !Children.exitedCleanly(measured.status) || output.rps == nil {
-            run.error = "wrk \(run.exitStatus ?? "failed"): \(measured.text.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | "))"
-            run.rawOutput = measured.text
-        } else if output.non2xx > 0 {
-            run.error = "\(output.non2xx) non-2xx/3xx responses"
-        } else if !ProcFS.isRunning(server.pid) {
-            run.error = "server exited during the run" + ServerLauncher.logTail(server.logPath)
-        } else {
-            run.ok = true
+            run.redis = RedisTraffic.between(before, after, httpRequests: run.wrk?.requests)
         }
         return run
     }

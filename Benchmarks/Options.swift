@@ -11,13 +11,23 @@ enum Scenario: String, CaseIterable, Codable, Sendable {
     case workers
     case idle
     case websocket
+    case staticFiles = "static"
+    case bigBody = "big-body"
 
-    /// Scenarios measured with wrk (not the idle-memory one, not the WebSocket one, which has its own client).
-    var isLoad: Bool { self != .idle && self != .websocket }
+    /// The scenarios of LoadScenarios and the main table (not the idle-memory one, not the
+    /// WebSocket one, which has its own client, not the large-response ones of TransferScenarios).
+    var isLoad: Bool { usesWrk && !isTransfer }
+
+    /// Large responses (static files, the 1 MiB body): measured with wrk by TransferScenarios, own table.
+    var isTransfer: Bool { self == .staticFiles || self == .bigBody }
+
+    /// Measured with wrk at all.
+    var usesWrk: Bool { self != .idle && self != .websocket }
 
     /// What runs without --scenarios: everything but `websocket`, which installs Python peers
-    /// from PyPI and builds a Hummingbird package first (ask for it by name, or with `all`).
-    static let defaults: [Scenario] = allCases.filter { $0 != .websocket }
+    /// from PyPI and builds a Hummingbird package first, and `static`, which installs Python peers
+    /// too (ask for them by name, or with `all`).
+    static let defaults: [Scenario] = allCases.filter { $0 != .websocket && $0 != .staticFiles }
 }
 
 struct OptionError: Error, CustomStringConvertible {
@@ -46,6 +56,9 @@ struct Options: Sendable {
     var venv = "/tmp/swiftasgi-bench-venv"
     var hbDir = "/tmp/swiftasgi-bench-hbws"
     var installPeers = true
+    /// An older asgi-demo build measured beside the current one (plaintext and big-body), as
+    /// server role asgi-demo-baseline.
+    var baselineBinary: String?
     /// The CPUs this run may use, as taskset reads them ("0-1"), recorded before the driver pins
     /// itself: unpinned children (the workers-2 server and its wrk) get this list back.
     var allCPUs = "0"
@@ -63,8 +76,8 @@ struct Options: Sendable {
 
         options:
           --server-binary PATH   asgi-demo binary (default .build/release/asgi-demo, from the package root)
-          --scenarios LIST       comma-separated, default plaintext,pipelined,json,plaintext-raw,redis-get,workers,idle;
-                                 `websocket` only when named (or with `all`)
+          --scenarios LIST       comma-separated, default plaintext,pipelined,json,plaintext-raw,redis-get,workers,idle,
+                                 big-body; `websocket` and `static` only when named (or with `all`)
           --rounds N             rounds, servers interleaved in each; medians over rounds (default 3)
           --duration D           wrk duration per run, e.g. 8s (default 8s)
           --warmup D             wrk warm-up per server before the rounds, 0 = none (default 2s)
@@ -76,10 +89,12 @@ struct Options: Sendable {
           --json PATH            JSON report (default /tmp/swiftasgi-bench.json)
           --run-dir PATH         logs, raw wrk output, generated configs (default /tmp/swiftasgi-bench-run)
           --no-nginx             do not measure nginx even if it is installed
+          --baseline-binary PATH an older asgi-demo build, measured as asgi-demo-baseline in the same rounds as
+                                 asgi-demo in plaintext and big-body (ratios asgi-demo / baseline)
           --ws-servers LIST      websocket scenario servers, default asgi-demo,asgi-demo-raw,uvicorn,granian,hummingbird-ws
           --ws-size N            echo message size in bytes, text (default 32)
           --ws-big-size N        throughput message size in bytes, binary (default 65536)
-          --venv PATH            Python venv for uvicorn/granian, created and filled from PyPI when missing
+          --venv PATH            Python venv for uvicorn/granian/Starlette, created and filled from PyPI when missing
                                  (default /tmp/swiftasgi-bench-venv)
           --hb-dir PATH          build folder of the Hummingbird WebSocket peer (default /tmp/swiftasgi-bench-hbws)
           --no-install           use the venv and Hummingbird build as they are (no pip, no swift build)
@@ -102,6 +117,17 @@ struct Options: Sendable {
         idle-ws (--idle-conns WebSockets opened on a fresh server, one echo each, RSS per WebSocket). The client
         offers no extension, so no permessage-deflate anywhere.
         `Benchmarks ws-load --help` runs the client alone.
+
+        static: three files of random bytes (1 KiB, 64 KiB, 1 MiB) written to <run-dir>/static, each fetched over
+        keep-alive with wrk (GET /static/<file>; static-1k, static-64k, static-1m) from asgi-demo --static-dir,
+        nginx (the folder at /static/, sendfile on, tcp_nopush on, 1 worker), uvicorn running Starlette's
+        StaticFiles (Benchmarks/Peers/static_starlette.py) and granian's own static serving (--static-path-route,
+        --static-path-mount), each pinned to the server CPU. A server whose first answer is not 200 with the file's
+        exact bytes is reported as failed for that size. req/s, MB/s (wrk's Transfer/sec), p99, and asgi-demo's
+        req/s ratios to nginx and to uvicorn per size.
+        big-body: asgi-demo GET /bytes?n=1048576 (one 1 MiB in-memory body) over keep-alive, req/s and p99, with nginx
+        sending the 1 MiB static file (sendfile) as the reference, and asgi-demo-baseline when --baseline-binary is
+        given (ratio asgi-demo / baseline, aim ≥ 1.3). No Python peers.
 
         exit status: 0 all scenarios measured, 1 some scenario failed, 2 usage or setup error.
         """
@@ -152,6 +178,7 @@ struct Options: Sendable {
             case "--venv": options.venv = try value()
             case "--hb-dir": options.hbDir = try value()
             case "--no-install": options.installPeers = false
+            case "--baseline-binary": options.baselineBinary = try value()
             default: throw OptionError(description: "unknown option '\(args[index])' (see --help)")
             }
             given.insert(name)

@@ -1,10 +1,11 @@
-// Installing and building the websocket scenario's peers, outside the main package:
-// - uvicorn and granian in a Python venv (--venv), created with `python3 -m venv` and filled by
-//   pip from PyPI with the versions pinned below (the anchors' versions, plus websockets);
+// Installing and building the websocket and static scenarios' peers, outside the main package:
+// - uvicorn, granian and Starlette in a Python venv (--venv), created with `python3 -m venv` and
+//   filled by pip from PyPI with the versions pinned below (the anchors' versions, plus websockets
+//   and Starlette);
 // - the Hummingbird-websocket echo server, its own SwiftPM package in Benchmarks/Peers/hummingbird-ws
 //   (excluded from the main package's Benchmarks target), copied to --hb-dir and built there with `swift build -c release` when the copies differ or the binary
 //   is missing (the first build takes minutes and loads both cores: it runs before any load).
-// Benchmarks/Peers/ws_echo.py is used in place (PYTHONPATH).
+// Benchmarks/Peers/ws_echo.py and static_starlette.py are used in place (PYTHONPATH).
 import Foundation
 import Glibc
 
@@ -16,8 +17,12 @@ struct PeerPaths: Sendable {
 }
 
 enum PeerSetup {
-    static let pythonPackages = ["uvicorn==0.54.0", "websockets==17.4", "uvloop==0.23.0", "httptools==0.9.0", "granian==2.8.7"]
+    static let pythonPackages = ["uvicorn==0.54.0", "websockets==17.4", "uvloop==0.23.0", "httptools==0.9.0", "granian==2.8.7",
+                                 "starlette==1.10.0"]
     static let pythonImports = "import uvicorn, websockets, uvloop, httptools, granian"
+    /// Checked only when the static scenario runs: a venv made before Starlette was added still
+    /// serves the websocket scenario as it is (no pip run, so no network needed).
+    static let starletteImport = ", starlette"
 
     /// Benchmarks/Peers of the package this run is started from.
     static func peersDir() -> String? {
@@ -26,12 +31,14 @@ enum PeerSetup {
         return FileManager.default.fileExists(atPath: "\(dir)/ws_echo.py") ? dir : nil
     }
 
-    /// Prepares what `roles` need; each peer that cannot be had is reported through `fail`.
-    static func prepare(_ roles: [ServerRole], options: Options, fail: (ServerRole, String) -> Void) -> PeerPaths {
+    /// Prepares what `roles` need (`starlette`: the static scenario's uvicorn app); each peer that
+    /// cannot be had is reported through `fail`.
+    static func prepare(_ roles: [ServerRole], options: Options, starlette: Bool = false,
+                        fail: (ServerRole, String) -> Void) -> PeerPaths {
         var paths = PeerPaths()
         let python = roles.filter { $0 == .uvicorn || $0 == .granian }
         if !python.isEmpty {
-            switch preparePython(options) {
+            switch preparePython(options, starlette: starlette) {
             case .success(let (interpreter, granian, app)):
                 paths.python = interpreter
                 paths.granian = granian
@@ -57,17 +64,17 @@ enum PeerSetup {
         return Children.exitedCleanly(status) ? 0 : max((status >> 8) & 0xff, 1)
     }
 
-    static func preparePython(_ options: Options) -> Result<(String, String, String), BenchError> {
+    static func preparePython(_ options: Options, starlette: Bool) -> Result<(String, String, String), BenchError> {
         guard let app = peersDir() else {
             return .failure(BenchError("Benchmarks/Peers/ws_echo.py not found: run from the package root"))
         }
         let venv = options.venv
         let python = "\(venv)/bin/python"
         let log = "\(options.runDir)/venv-setup.log"
-        let check = [python, "-c", pythonImports]
+        let check = [python, "-c", pythonImports + (starlette ? starletteImport : "")]
         if run(check, log: log) != 0 {
             guard options.installPeers else {
-                return .failure(BenchError("\(venv) lacks uvicorn/granian and --no-install was given"))
+                return .failure(BenchError("\(venv) lacks uvicorn/granian\(starlette ? "/starlette" : "") and --no-install was given"))
             }
             print("--- creating the Python venv \(venv): pip install \(pythonPackages.joined(separator: " "))")
             if !FileManager.default.isExecutableFile(atPath: python) {

@@ -29,9 +29,10 @@ enum Report {
     static func short(_ text: String) -> String { text.count > 100 ? text.prefix(99) + "…" : text }
 
     static func runLine(_ run: LoadRun) -> String {
-        let head = "  \(pad(run.server.label(in: run.scenario), 16, left: true)) \(pad(run.scenario.rawValue, 14, left: true)) r\(run.round)"
+        let head = "  \(pad(run.server.label(in: run.scenario), 18, left: true)) \(pad(run.test ?? run.scenario.rawValue, 14, left: true)) r\(run.round)"
         guard let wrk = run.wrk, run.ok else { return "\(head)  FAILED: \(run.error ?? "?")" }
-        var line = "\(head) \(pad(grouped(wrk.rps), 10)) req/s  p50 \(fixed(wrk.p50Ms)) ms  p99 \(fixed(wrk.p99Ms)) ms"
+        let transfer = run.test != nil ? " \(pad(fixed(wrk.transferMBPerSec, 1), 8)) MB/s" : ""
+        var line = "\(head) \(pad(grouped(wrk.rps), 10)) req/s\(transfer)  p50 \(fixed(wrk.p50Ms)) ms  p99 \(fixed(wrk.p99Ms)) ms"
             + "  Little \(fixed(run.littleMs)) ms  srv \(fixed(run.serverCPUPct, 0))%  wrk \(fixed(run.wrkCPUPct, 0))%"
         if let redis = run.redisCPUPct { line += "  redis \(fixed(redis, 0))%" }
         if let traffic = run.redis {
@@ -120,14 +121,15 @@ enum Report {
     }
 
     static func printTables(rows: [SummaryRow], idle: [IdleSummary], targets: [Target], failures: [Failure], connections: Int,
-                            webSocket: [WSSummaryRow] = [], webSocketIdle: [IdleSummary] = [], webSocketConnections: Int = 0) {
+                            webSocket: [WSSummaryRow] = [], webSocketIdle: [IdleSummary] = [], webSocketConnections: Int = 0,
+                            transfer: [TransferSummaryRow] = [], loadConnections: Int = 0) {
         if !rows.isEmpty {
             print("")
-            print(pad("server", 16, left: true), pad("scenario", 14, left: true), pad("req/s", 10), pad("p50 ms", 7),
+            print(pad("server", 18, left: true), pad("scenario", 14, left: true), pad("req/s", 10), pad("p50 ms", 7),
                   pad("p99 ms", 7), pad("avg ms", 7), pad("Little ms", 9), pad("srv CPU%", 8), pad("wrk CPU%", 8),
                   pad("bound", 6), pad("rps ×", 6), pad("p99 ×", 7), "  vs / rounds (req/s)")
             for row in rows {
-                var line = [pad(row.label, 16, left: true), pad(row.scenario.rawValue, 14, left: true)]
+                var line = [pad(row.label, 18, left: true), pad(row.scenario.rawValue, 14, left: true)]
                 if row.failed {
                     line.append("FAILED: \(short(row.errors.first ?? "no successful round"))")
                     print(line.joined(separator: " "))
@@ -160,6 +162,7 @@ enum Report {
                   + " = \(fixed(traffic.commandsPerRead, 2)) commands per Redis read, \(fixed(traffic.commandsPerRequest, 3)) per HTTP request"
                   + ", \(fixed(traffic.inputBytesPerCommand, 1)) input bytes per command")
         }
+        printTransfer(transfer, connections: loadConnections)
         if !idle.isEmpty {
             print("")
             print(pad("server", 16, left: true), pad("scenario", 14, left: true), pad("RSS before kB", 14),
@@ -181,7 +184,7 @@ enum Report {
             print("")
             print("ratios (medians of this run):")
             for t in targets {
-                var line = "  \(pad(t.name, 20, left: true)) \(pad(fixed(t.value, 3), 6))  \(t.formula)"
+                var line = "  \(pad(t.name, 22, left: true)) \(pad(fixed(t.value, 3), 6))  \(t.formula)"
                 if let target = t.target {
                     line += "  target \(t.comparison ?? "≥") \(fixed(target, 2)): \(t.met == true ? "met" : "NOT met")"
                 }
@@ -190,13 +193,15 @@ enum Report {
             }
         }
         let wsPartial = webSocket.filter { $0.roundsOK < $0.roundsTotal }
+        let transferLines = transferFailureLines(transfer, known: failures)
         if !failures.isEmpty || rows.contains(where: \.failed) || idle.contains(where: \.failed) || !wsPartial.isEmpty
-            || webSocketIdle.contains(where: { $0.roundsOK < $0.roundsTotal }) {
+            || webSocketIdle.contains(where: { $0.roundsOK < $0.roundsTotal }) || !transferLines.isEmpty {
             print("")
             print("failures:")
             for f in failures {
-                print("  \([f.server?.rawValue, f.scenario?.rawValue].compactMap { $0 }.joined(separator: " ")): \(f.reason)")
+                print("  \([f.server?.rawValue, f.test ?? f.scenario?.rawValue].compactMap { $0 }.joined(separator: " ")): \(f.reason)")
             }
+            for line in transferLines { print(line) }
             for row in rows where row.roundsOK < row.roundsTotal {
                 for e in row.errors where !failures.contains(where: { $0.reason == e }) {
                     print("  \(row.server.rawValue) \(row.scenario.rawValue): \(e)")

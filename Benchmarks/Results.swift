@@ -41,6 +41,8 @@ struct RedisTraffic: Codable, Sendable {
 struct LoadRun: Codable, Sendable {
     var server: ServerRole
     var scenario: Scenario
+    /// The size measured in the static and big-body scenarios (static-1k, …, big-body); nil elsewhere.
+    var test: String?
     var round: Int
     var ok: Bool
     var error: String?
@@ -102,6 +104,8 @@ struct WSRun: Codable, Sendable {
 struct Failure: Codable, Sendable {
     var server: ServerRole?
     var scenario: Scenario?
+    /// Set when only one size of the static scenario (static-1k, …) failed.
+    var test: String?
     var reason: String
 }
 
@@ -110,13 +114,15 @@ final class ResultStore {
     var idleRuns: [IdleRun] = []
     var wsRuns: [WSRun] = []
     var wsIdleRuns: [IdleRun] = []
+    /// The static and big-body runs (TransferScenarios).
+    var transferRuns: [LoadRun] = []
     var failures: [Failure] = []
     var roundNotes: [String] = []
     var commands: [String: String] = [:]
 
-    func fail(_ server: ServerRole?, _ scenario: Scenario?, _ reason: String) {
-        failures.append(Failure(server: server, scenario: scenario, reason: reason))
-        let who = [server?.rawValue, scenario?.rawValue].compactMap { $0 }.joined(separator: " ")
+    func fail(_ server: ServerRole?, _ scenario: Scenario?, test: String? = nil, _ reason: String) {
+        failures.append(Failure(server: server, scenario: scenario, test: test, reason: reason))
+        let who = [server?.rawValue, test ?? scenario?.rawValue].compactMap { $0 }.joined(separator: " ")
         print("!!! FAILED \(who): \(reason)")
     }
 }

@@ -1,5 +1,5 @@
-// The servers under load: asgi-demo in its configurations, nginx, redis-server, and the
-// WebSocket peers (uvicorn, granian, Hummingbird; see PeerSetup.swift).
+// The servers under load: asgi-demo in its configurations (and an older build of it, the
+// baseline), nginx, redis-server, and the Python and Hummingbird peers (see PeerSetup.swift).
 import Foundation
 import Glibc
 
@@ -9,6 +9,8 @@ enum ServerRole: String, Codable, Sendable, CaseIterable {
     case demoRedis = "asgi-demo-redis"
     case demoWorkers1 = "asgi-demo-workers-1"
     case demoWorkers2 = "asgi-demo-workers-2"
+    /// --baseline-binary: an older asgi-demo build, run with the same flags as asgi-demo.
+    case demoBaseline = "asgi-demo-baseline"
     case nginx
     case uvicorn
     case granian
@@ -74,6 +76,32 @@ enum GeneratedFiles {
 
     /// nginx with one worker answering every request with a fixed text/plain "Hello, World!".
     static func nginxConfig(in dir: String, port: UInt16) throws -> String {
+        try nginxConfig(in: dir, port: port, http: "", locations: """
+                    location / {
+                        return 200 "Hello, World!";
+                    }
+            """)
+    }
+
+    /// The same nginx serving `staticDir` at /static/ through sendfile(2), and "Hello, World!" at
+    /// / for the readiness probe.
+    static func nginxStaticConfig(in dir: String, port: UInt16, staticDir: String) throws -> String {
+        try nginxConfig(in: dir, port: port, http: """
+                sendfile on;
+                tcp_nopush on;
+
+            """, locations: """
+                    location = / {
+                        return 200 "Hello, World!";
+                    }
+                    location /static/ {
+                        alias \(staticDir)/;
+                    }
+            """)
+    }
+
+    /// The nginx configuration both share: `http` goes into the http block, `locations` into the server block.
+    private static func nginxConfig(in dir: String, port: UInt16, http: String, locations: String) throws -> String {
         let temp = "\(dir)/nginx-tmp"
         try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
         let path = "\(dir)/nginx-\(port).conf"
@@ -99,11 +127,9 @@ enum GeneratedFiles {
                 uwsgi_temp_path \(temp)/uwsgi;
                 scgi_temp_path \(temp)/scgi;
                 default_type text/plain;
-                server {
+            \(http)    server {
                     listen 127.0.0.1:\(port) backlog=4096;
-                    location / {
-                        return 200 "Hello, World!";
-                    }
+            \(locations)
                 }
             }
 
@@ -119,13 +145,22 @@ struct ServerLauncher {
     let demoBinary: String
     let nginxBinary: String?
     var redisURL: String?
-    /// The WebSocket peers, once PeerSetup has installed / built them.
+    /// --baseline-binary, resolved.
+    var baselineBinary: String? = nil
+    /// The Python and Hummingbird peers, once PeerSetup has installed / built them.
     var peers = PeerPaths()
+    /// Set for the static scenario: asgi-demo gets --static-dir, nginx, uvicorn (Starlette) and
+    /// granian serve this folder at /static/.
+    var staticDir: String? = nil
 
     func command(for role: ServerRole, port: UInt16) throws -> [String] {
-        let demo = [demoBinary, "--host", "127.0.0.1", "--port", String(port), "--no-access-log"]
+        let flags = ["--host", "127.0.0.1", "--port", String(port), "--no-access-log"]
+        let demo = [demoBinary] + flags
         switch role {
-        case .demo: return demo
+        case .demo: return demo + (staticDir.map { ["--static-dir", $0] } ?? [])
+        case .demoBaseline:
+            guard let baselineBinary else { throw BenchError("no --baseline-binary given") }
+            return [baselineBinary] + flags
         case .demoWorkers1, .demoWorkers2: return demo + ["--workers", String(role.workers!)]
         case .demoRaw: return demo + ["--raw-app"]
         case .demoRedis:
@@ -133,10 +168,18 @@ struct ServerLauncher {
             return demo + ["--redis-url", redisURL]
         case .nginx:
             guard let nginxBinary else { throw BenchError("nginx is not installed") }
-            let config = try GeneratedFiles.nginxConfig(in: runDir, port: port)
+            let config = try staticDir.map { try GeneratedFiles.nginxStaticConfig(in: runDir, port: port, staticDir: $0) }
+                ?? GeneratedFiles.nginxConfig(in: runDir, port: port)
             return [nginxBinary, "-p", runDir, "-e", "\(runDir)/nginx-error.log", "-c", config]
         case .uvicorn:
             guard let python = peers.python, let app = peers.appDir else { throw BenchError("uvicorn is not installed") }
+            if let staticDir {
+                // the same line running Starlette's StaticFiles, no WebSocket settings
+                return ["env", "PYTHONPATH=\(app)", "STATIC_DIR=\(staticDir)", python, "-m", "uvicorn", "static_starlette:app",
+                        "--host", "127.0.0.1", "--port", String(port), "--loop", "uvloop", "--http", "httptools",
+                        "--no-access-log", "--workers", "1", "--timeout-keep-alive", "300", "--backlog", "4096",
+                        "--log-level", "warning"]
+            }
             // anchors' uvicorn line, with the WebSocket implementation named and deflate off
             return ["env", "PYTHONPATH=\(app)", python, "-m", "uvicorn", "ws_echo:app", "--host", "127.0.0.1",
                     "--port", String(port), "--ws", "websockets", "--ws-per-message-deflate", "false",
@@ -144,10 +187,12 @@ struct ServerLauncher {
                     "--timeout-keep-alive", "300", "--backlog", "4096", "--log-level", "warning"]
         case .granian:
             guard let granian = peers.granian, let app = peers.appDir else { throw BenchError("granian is not installed") }
-            // anchors' granian line without --no-ws
+            // anchors' granian line without --no-ws; with a static folder, granian serves it itself
+            // (the app, which only answers GET /, never sees /static/)
+            let files = staticDir.map { ["--static-path-route", "/static", "--static-path-mount", $0] } ?? []
             return ["env", "PYTHONPATH=\(app)", granian, "--interface", "asgi", "--workers", "1", "--runtime-threads", "1",
                     "--loop", "uvloop", "--http", "1", "--host", "127.0.0.1", "--port", String(port),
-                    "--backlog", "4096", "--log-level", "warning", "--no-access-log", "ws_echo:app"]
+                    "--backlog", "4096", "--log-level", "warning", "--no-access-log"] + files + ["ws_echo:app"]
         case .hummingbirdWS:
             guard let binary = peers.hummingbird else { throw BenchError("the Hummingbird WebSocket peer is not built") }
             return ["env", "HB_PORT=\(port)", "HB_THREADS=1", binary]

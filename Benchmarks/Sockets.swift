@@ -113,7 +113,10 @@ struct SocketReader {
 
 struct HTTPResponse: Sendable {
     let status: Int
-    let body: String
+    /// The body as received (after chunked decoding).
+    let bytes: [UInt8]
+
+    var body: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 enum HTTPClient {
@@ -185,7 +188,7 @@ enum HTTPClient {
             body = Array(reader.buffer[start...])
             reader.buffer.removeAll()
         }
-        return .success(HTTPResponse(status: status, body: String(decoding: body, as: UTF8.self)))
+        return .success(HTTPResponse(status: status, bytes: body))
     }
 
     /// The decoded body and the index past its end, or nil if incomplete.

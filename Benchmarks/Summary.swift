@@ -98,6 +98,8 @@ struct Settings: Codable {
     /// CPUs an unpinned server and its wrk share (the workers-2 row).
     var sharedCPUs: String
     var scenarios: [Scenario]
+    /// --baseline-binary, measured as asgi-demo-baseline.
+    var baselineBinary: String?
 }
 
 struct Meta: Codable {
@@ -119,12 +121,15 @@ struct Document: Codable {
     var idle: [IdleSummary]
     var websocket: [WSSummaryRow]
     var websocketIdle: [IdleSummary]
+    /// The static and big-body scenarios, one row per size and server.
+    var transfer: [TransferSummaryRow]
     var targets: [Target]
     var failures: [Failure]
     var runs: [LoadRun]
     var idleRuns: [IdleRun]
     var websocketRuns: [WSRun]
     var websocketIdleRuns: [IdleRun]
+    var transferRuns: [LoadRun]
 }
 
 enum Summary {
@@ -201,7 +206,7 @@ enum Summary {
             guard !row.failed else { continue }
             let basis: (ServerRole, Scenario)?
             switch (row.server, row.scenario) {
-            case (.demo, .plaintext): basis = (.nginx, .plaintext)
+            case (.demo, .plaintext), (.demoBaseline, .plaintext): basis = (.nginx, .plaintext)
             case (.demo, .pipelined): basis = (.nginx, .pipelined)
             case (.demoRaw, .plaintextRaw): basis = (.nginx, .plaintext)
             case (.demo, .json): basis = (.demoRaw, .plaintextRaw)
@@ -242,6 +247,8 @@ enum Summary {
                  note: "nginx plaintext is wrk-bound: its number is a floor"),
             make("vs nginx pipelined", "asgi-demo pipelined / nginx pipelined",
                  ratio(rps(.demo, .pipelined), rps(.nginx, .pipelined)), target: nil),
+            make("vs baseline plaintext", "asgi-demo plaintext / asgi-demo-baseline plaintext (--baseline-binary)",
+                 ratio(rps(.demo, .plaintext), rps(.demoBaseline, .plaintext)), target: nil),
         ]
         out += [
             make("supervisor overhead", "workers-1 / single (workers GET /, both pinned to the server CPU)",

@@ -13,6 +13,8 @@ struct WrkOutput: Codable, Sendable {
     var p99Ms: Double?
     var socketErrors = 0
     var non2xx = 0
+    /// wrk's Transfer/sec (bytes read, headers included) in 10^6 bytes per second.
+    var transferMBPerSec: Double?
 }
 
 enum WrkParser {
@@ -24,6 +26,8 @@ enum WrkParser {
             guard let first = words.first else { continue }
             if line.hasPrefix("Requests/sec:"), words.count >= 2 {
                 out.rps = Double(words[1])
+            } else if line.hasPrefix("Transfer/sec:"), words.count >= 2 {
+                out.transferMBPerSec = bytes(words[1]).map { rounded($0 / 1e6, 2) }
             } else if first == "Latency", words.count >= 2, words[1] != "Distribution" {
                 out.avgMs = milliseconds(words[1])
             } else if words.count >= 2, ["50%", "75%", "90%", "99%"].contains(first) {
@@ -45,6 +49,17 @@ enum WrkParser {
             }
         }
         return out
+    }
+
+    /// wrk's binary units: "512.00B", "1.50KB", "3.25MB", "1.10GB", "1.00TB" → bytes.
+    static func bytes(_ token: String) -> Double? {
+        let units: [(String, Double)] = [("KB", 1024), ("MB", 1_048_576), ("GB", 1_073_741_824),
+                                         ("TB", 1_099_511_627_776), ("B", 1)]
+        for (suffix, factor) in units where token.hasSuffix(suffix) {
+            guard let value = Double(token.dropLast(suffix.count)) else { return nil }
+            return value * factor
+        }
+        return nil
     }
 
     /// "238.00us", "1.29ms", "1.00s", "2.00m", "1.00h" → milliseconds.
@@ -127,4 +142,30 @@ enum WrkRunner {
     }
 
     static func seconds(_ tv: timeval) -> Double { Double(tv.tv_sec) + Double(tv.tv_usec) / 1_000_000 }
+}
+
+extension LoadRun {
+    /// Takes one wrk run against `server`: its numbers, then `ok`, or the first thing wrong in
+    /// `error` (wrk failed or printed no req/s, non-2xx/3xx answers, the server gone).
+    mutating func record(_ measured: WrkMeasurement, server: RunningServer, pipelined: Bool) {
+        var output = measured.output
+        latencyNote = WrkParser.invalidateLatency(&output, pipelined: pipelined)
+        wrk = output
+        exitStatus = Children.describe(status: measured.status)
+        serverCPUPct = rounded(measured.serverCPUPct, 1)
+        wrkCPUPct = rounded(measured.wrkCPUPct, 1)
+        redisCPUPct = measured.extraCPUPct.map { rounded($0, 1) }
+        serverRSSKB = measured.serverRSSKB
+        serverProcesses = measured.serverProcesses
+        if !Children.exitedCleanly(measured.status) || output.rps == nil {
+            error = "wrk \(exitStatus ?? "failed"): \(measured.text.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | "))"
+            rawOutput = measured.text
+        } else if output.non2xx > 0 {
+            error = "\(output.non2xx) non-2xx/3xx responses"
+        } else if !ProcFS.isRunning(server.pid) {
+            error = "server exited during the run" + ServerLauncher.logTail(server.logPath)
+        } else {
+            ok = true
+        }
+    }
 }
