@@ -4,7 +4,7 @@ import Testing
 
 /// `asgi-demo --static-dir`: StaticFiles served through `http.response.pathsend` (sendfile), checked
 /// from outside with raw sockets (scripts/e2e/static_files.py) and curl.
-@Suite("asgi-demo --static-dir")
+@Suite("asgi-demo --static-dir", .serialized)
 struct StaticFilesTests {
     /// A fresh folder pair: `root` is served, `outside/secret.txt` sits next to it and must never leak.
     private static func folders() throws -> (base: URL, root: String, secret: String) {
@@ -52,7 +52,7 @@ struct StaticFilesTests {
 
     @Test("a client that stops reading mid-file is closed after --timeout-send; others are served meanwhile")
     func slowReader() throws {
-        try run("slow-reader", extra: ["20", "4"], serverFlags: ["--timeout-send", "2"], minimumChecks: 2)
+        try run("slow-reader", extra: ["15", "3"], serverFlags: ["--timeout-send", "2"], minimumChecks: 2)
     }
 
     @Test("a file cut short while it is sent: truncated body, connection closed, server fine")
