@@ -105,7 +105,8 @@ start_server() { # start_server NAME -> sets server_port
     server_pids+=($!)
     server_port=""
     for ((i = 0; i < 200; i++)); do # bounded: 200 x 0.1 s
-        server_port=$(sed -n 's|.*running on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log" 2>/dev/null | head -n 1 || true)
+        server_port=$(sed -n 's|.*running on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log" 2>/dev/null \
+            | head -n 1 || true)
         [[ -n "$server_port" ]] && break
         kill -0 "${server_pids[-1]}" 2>/dev/null || { tail -n 5 "$log"; fail "server $name exited at start"; }
         sleep 0.1

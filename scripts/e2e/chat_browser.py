@@ -13,11 +13,11 @@ and B's reply reaches A, each line exactly once, with no uncaught JavaScript err
 
 Screenshots of both pages go to $ARTIFACT_DIR (default .build/artifacts/browser).
 Exit status 0 when everything was seen, 1 with the reason and both pages' text otherwise.
-`--expect-wrong` makes page B wait for a text that is never sent, to see the test fail.
 """
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -67,8 +67,7 @@ class DevTools:
     async def send(self, method, params=None, session=None):
         self.next_id += 1
         command = {"id": self.next_id, "method": method, "params": params or {}}
-        if session:
-            command["sessionId"] = session
+        command.update({"sessionId": session} if session else {})  # a page's commands name its session
         future = asyncio.get_running_loop().create_future()
         self.pending[self.next_id] = future
         await self.socket.send(json.dumps(command))
@@ -91,7 +90,6 @@ class Page:
         attached = await tools.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})
         page = cls(name, tools, attached["sessionId"])
         await page.send("Runtime.enable")
-        await page.send("Page.enable")
         # Both tabs behave as if their window had the focus, so focus() and typing work in each.
         await page.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
         await page.send("Page.navigate", {"url": url})
@@ -155,26 +153,22 @@ class Page:
         try:
             # innerText leaves out what the fields hold: add it.
             return await self.js("document.body.innerText + '\\n(fields: ' + [...document.querySelectorAll"
-                                 "('input')].map(e => `${e.name}=${JSON.stringify(e.value)}${e.disabled ? ' disabled' : ''}`)"
-                                 ".join(', ') + ')'")
+                                 "('input')].map(e => `${e.name}=${JSON.stringify(e.value)}`"
+                                 " + (e.disabled ? ' disabled' : '')).join(', ') + ')'")
         except Exception as error:  # the page itself may be what broke
             return f"<unreadable: {error}>"
 
     async def screenshot(self, directory):
-        data = (await self.send("Page.captureScreenshot", {"format": "png"}))["data"]
-        path = os.path.join(directory, f"chat-{self.name}.png")
+        data, path = await self.send("Page.captureScreenshot", {"format": "png"}), f"{directory}/chat-{self.name}.png"
         with open(path, "wb") as file:
-            file.write(base64.b64decode(data))
+            file.write(base64.b64decode(data["data"]))
         return path
 
 
 async def join(page, room, how):
     await page.focus("#join input[name=room]")
     await page.type_text(room)
-    if how == "enter":
-        await page.press_enter()
-    else:
-        await page.click("#join button")
+    await (page.press_enter() if how == "enter" else page.click("#join button"))
     await page.wait_for(f"document.getElementById('status').textContent === {json.dumps('in ' + room)}"
                         " && !document.querySelector('#send input[name=text]').disabled",
                         f"'in {room}' status with the message box enabled")
@@ -187,17 +181,14 @@ async def say(page, text):
 
 
 async def chat(tools, args, pages):
-    room = "e2e-" + secrets.token_hex(4)
-    token = secrets.token_hex(6)
-    message = f"hello from A {token} héllo ✓"
-    reply = f"hi A, B here {token}"
+    room, token = "e2e-" + secrets.token_hex(4), secrets.token_hex(6)  # unique to this run
+    message, reply = f"hello from A {token} héllo ✓", f"hi A, B here {token}"
     pages.append(a := await Page.open("A", tools, args.url_a))
     pages.append(b := await Page.open("B", tools, args.url_b))
     started = time.monotonic()
     await join(a, room, "enter")
     await join(b, room, "click")
     print(f"both pages in room {room} ({time.monotonic() - started:.2f} s)")
-
     started = time.monotonic()
     await say(a, message)
     expected = f"[{room}] " + (message + " (never sent)" if args.expect_wrong else message)
@@ -205,7 +196,6 @@ async def chat(tools, args, pages):
     print(f"page B shows A's message after {time.monotonic() - started:.2f} s")
     await a.wait_for(a.log_has(expected), f"own message {expected!r} in A's list")
     await a.wait_for("document.querySelector('#send input[name=text]').value === ''", "empty box after sending")
-
     started = time.monotonic()
     await say(b, reply)
     await a.wait_for(a.log_has(f"[{room}] {reply}"), f"B's reply {reply!r} in A's list")
@@ -241,8 +231,7 @@ async def drive(args, url, artifacts):
 
 def devtools_url(profile, browser, log):
     """The browser's DevTools address: Chromium writes its port and path to <profile>/DevToolsActivePort."""
-    path = os.path.join(profile, "DevToolsActivePort")
-    deadline = time.monotonic() + 30
+    path, deadline = os.path.join(profile, "DevToolsActivePort"), time.monotonic() + 30
     while time.monotonic() < deadline:
         if browser.poll() is not None:
             raise Failure(f"chromium exited with status {browser.returncode} at start: {tail(log)}")
@@ -260,15 +249,10 @@ def devtools_url(profile, browser, log):
 def stop_group(browser):
     """SIGTERM to chromium's process group, up to 5 s to exit, then SIGKILL for whatever is left."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
+        with contextlib.suppress(ProcessLookupError):  # (none of the group is left)
             os.killpg(browser.pid, sig)
-        except ProcessLookupError:
-            break  # no process of the group is left
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             browser.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
-    browser.wait()
 
 
 def tail(path, lines=8):  # the end of Chromium's own log, for errors at start
@@ -288,8 +272,7 @@ def main():
     # SIGTERM (a timeout, a cancelled job) ends through the `finally` below like any failure.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.profile = tempfile.mkdtemp(prefix="chat-browser-")
-    log = os.path.join(args.profile, "chromium.log")
-    browser = None
+    log, browser = os.path.join(args.profile, "chromium.log"), None
     try:
         with open(log, "w") as output:
             browser = subprocess.Popen(
