@@ -84,16 +84,15 @@ extension Connection {
         if out.capacity > Self.keptOutputCapacity { out = [] }
     }
 
-    /// Sends `count` bytes of `file` from `offset` after what `out` holds, with sendfile(2); takes
-    /// the descriptor. `completion` runs once: nil when every byte is in the kernel, else the error
+    /// Sends `count` bytes of `file` from `offset` after what `out` holds, with sendfile(2), keeping
+    /// `file` until done. `completion` runs once: nil when every byte is in the kernel, else the error
     /// (the connection is then closed). While the socket is full the send timeout runs, re-armed
     /// whenever bytes move. Not called when the connection is gone: `completion` is then dropped
     /// and the exchange learns from `connectionLost`.
-    func sendFile(_ file: Int32, offset: Int, count: Int, completion: @escaping (UVError?) -> Void) {
-        flushNow()
-        guard state != .closed else { Glibc.close(file); completion(.canceled); return }
+    func sendFile(_ file: OpenedFile, offset: Int, count: Int, completion: @escaping (UVError?) -> Void) {
+        guard state != .closed else { completion(.canceled); return }
         sendingFile = true
-        let start = stream.sendFile(file, offset: offset, count: count) { [self] event in
+        let start = stream.sendFile(file, offset: offset, count: count, after: &out) { [self] event in
             switch event {
             case .progressed:
                 armTimer(.send, after: core.config.timeoutSend)

@@ -17,9 +17,12 @@ protocol ConnectionTransport: AnyObject {
     func write(_ bytes: inout [UInt8]) -> UVError?
     /// `bytes` then `body` in one write, `body` not copied (kept alive until written).
     func write(_ bytes: inout [UInt8], then body: [UInt8]) -> UVError?
-    /// Sends part of an open regular file after the queued writes and takes its descriptor
-    /// (`Stream.sendFile`); events come later, never from inside the call.
-    func sendFile(_ file: Int32, offset: Int, count: Int, onEvent: @escaping (FileSendEvent) -> Void) -> FileSendStart
+    /// Writes `head` (emptied) and then part of an open regular file, after the queued writes,
+    /// keeping `file` until done (`Stream.sendFile`); events come later, never from inside the call.
+    func sendFile(
+        _ file: OpenedFile, offset: Int, count: Int, after head: inout [UInt8],
+        onEvent: @escaping (FileSendEvent) -> Void
+    ) -> FileSendStart
     func shutdown(_ completion: @escaping (UVError?) -> Void)
     func close()
 }

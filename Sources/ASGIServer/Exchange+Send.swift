@@ -150,7 +150,7 @@ extension Exchange {
             throw ASGIError.protocolViolation("'http.response.pathsend' needs an absolute path, got '\(path)'")
         }
         response = .openingFile
-        let opened = await connection.core.loop.openRegularFile(path)
+        let opened = await connection.core.openFiles.open(path)
         let file: OpenedFile
         switch opened {
         case .success(let value): file = value
@@ -161,14 +161,10 @@ extension Exchange {
         }
         let part = range ?? 0..<file.size
         guard part.lowerBound >= 0, part.upperBound <= file.size else {
-            close(file.descriptor)
             response = .held
             throw ASGIError.fileUnavailable("range \(part) is outside \(path) (\(file.size) bytes)")
         }
-        if lost {
-            close(file.descriptor)
-            throw ASGIError.disconnected()
-        }
+        if lost { throw ASGIError.disconnected() }
         let headers = heldHeaders
         let request = RequestInfo(
             isHead: head.method == "HEAD", versionMinor: head.versionMinor,
@@ -182,19 +178,16 @@ extension Exchange {
                     extraHeaders: core.defaultHeaders, into: &out)
             }
         } catch {
-            close(file.descriptor)
             response = .held
             throw error
         }
         heldHeaders = Headers()
         response = .sendingFile
-        if framing.body == .none || part.isEmpty {
-            close(file.descriptor)  // HEAD, 204, 304, an empty file: the head is all
-        } else {
+        if framing.body != .none && !part.isEmpty {  // HEAD, 204, 304, an empty file: the head is all
             bodyBytesSent = part.count
             var failure: UVError?
             var done = false
-            connection.sendFile(file.descriptor, offset: part.lowerBound, count: part.count) { [self] error in
+            connection.sendFile(file, offset: part.lowerBound, count: part.count) { [self] error in
                 failure = error
                 done = true
                 if let waiter = writeWaiter {

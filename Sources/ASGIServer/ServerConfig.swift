@@ -62,6 +62,10 @@ public struct ServerConfig: Sendable {
     public var bodyHighWaterMark = 64 * 1024
     /// Response bytes queued before `send` suspends until the socket drains.
     public var writeHighWaterMark = 64 * 1024
+    /// A file opened for `http.response.pathsend` is kept open and shared by the requests for the
+    /// same path for this many seconds (`--open-file-cache`, nginx's `open_file_cache_valid`):
+    /// a file replaced or deleted may be served as it was for that long. 0: open every time.
+    public var openFileCacheSeconds: Double = 1
     /// More open connections than this: a new one is answered 503 and closed, the others keep
     /// being served (`--limit-max-connections`). nil: derived from the open-file limit (see
     /// ``Server``), which the server raises to its hard limit at start.

@@ -21,6 +21,8 @@ final class ServerCore: @unchecked Sendable {
     let logger: Logger
     let parserLimits: ParserLimits
     let dates: DateCache
+    /// Files opened for `http.response.pathsend`, shared for `ServerConfig.openFileCacheSeconds`.
+    let openFiles: OpenFileCache
     let serverHeaderValue: [UInt8]?
     /// `--root-path` as bytes, prepended to `raw_path`.
     let rootPathBytes: [UInt8]
@@ -59,6 +61,8 @@ final class ServerCore: @unchecked Sendable {
             maxHeadSize: config.maxHeaderSize, maxTargetLength: config.maxTargetLength,
             maxHeaderCount: config.maxHeaderCount)
         self.dates = DateCache(loop: loop)
+        self.openFiles = OpenFileCache(
+            loop: loop, validityMilliseconds: UInt64(max(config.openFileCacheSeconds, 0) * 1000))
         self.rootPathBytes = Array(config.rootPath.utf8)
         self.serverHeaderValue = config.serverHeader ? Array(ServerConfig.serverName.utf8) : nil
         self.defaultHeaders = config.defaultHeaders.isEmpty ? nil : Headers(config.defaultHeaders)
@@ -206,6 +210,7 @@ final class ServerCore: @unchecked Sendable {
             await self.lifespan?.shutdown()
             self.lifespan = nil
             self.dates.close()
+            self.openFiles.close()
             let waiters = LoopBound(self.shutdownWaiters)
             self.shutdownWaiters.removeAll()
             for waiter in waiters.value { waiter() }

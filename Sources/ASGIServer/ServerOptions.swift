@@ -63,6 +63,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Close the connection when a send waits this many seconds for a client that does not read.", valueName: "seconds"))
     public var timeoutSend: Double = 60
 
+    @Option(help: ArgumentHelp("Keep a file opened for http.response.pathsend open and shared by requests for this many seconds (0: open it every time; a replaced file may be served as it was for that long).", valueName: "seconds"))
+    public var openFileCache: Double = 1
+
     @Option(help: ArgumentHelp("Maximum seconds to wait for in-flight requests on SIGTERM/SIGINT.", valueName: "seconds"))
     public var timeoutGracefulShutdown: Double = 30
 
@@ -120,6 +123,7 @@ public struct ServerOptions: ParsableArguments, Sendable {
         guard timeoutHeader > 0 else { throw ValidationError("--timeout-header must be positive") }
         guard timeoutBodyRead > 0 else { throw ValidationError("--timeout-body-read must be positive") }
         guard timeoutSend > 0 else { throw ValidationError("--timeout-send must be positive") }
+        guard openFileCache >= 0 else { throw ValidationError("--open-file-cache must not be negative") }
         guard timeoutGracefulShutdown >= 0 else { throw ValidationError("--timeout-graceful-shutdown must not be negative") }
         guard maxHeaderSize >= 256 else { throw ValidationError("--max-header-size must be at least 256 bytes, got \(maxHeaderSize)") }
         if let limitConcurrency, limitConcurrency < 1 { throw ValidationError("--limit-concurrency must be at least 1") }
@@ -168,6 +172,7 @@ public struct ServerOptions: ParsableArguments, Sendable {
         config.timeoutHeader = timeoutHeader
         config.timeoutBodyRead = timeoutBodyRead
         config.timeoutSend = timeoutSend
+        config.openFileCacheSeconds = openFileCache
         config.timeoutGracefulShutdown = timeoutGracefulShutdown
         config.maxHeaderSize = maxHeaderSize
         config.rootPath = rootPath

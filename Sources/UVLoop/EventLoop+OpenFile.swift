@@ -1,13 +1,22 @@
 import CLibUV
 import Glibc
 
-/// A regular file opened for reading, with what `fstat` said of it.
-public struct OpenedFile: Sendable {
-    /// The open descriptor (`O_RDONLY | O_CLOEXEC`); whoever receives it closes it.
+/// A regular file opened for reading, with what `fstat` said of it. The descriptor is closed
+/// when the last reference goes, so several sends (and ``OpenFileCache``) can share one.
+public final class OpenedFile: Sendable {
+    /// The open descriptor (`O_RDONLY | O_CLOEXEC | O_NONBLOCK`), owned by this object.
     public let descriptor: Int32
     public let size: Int
     /// Modification time, seconds since 1970.
     public let modified: Int
+
+    public init(descriptor: Int32, size: Int, modified: Int) {
+        self.descriptor = descriptor
+        self.size = size
+        self.modified = modified
+    }
+
+    deinit { Glibc.close(descriptor) }
 }
 
 extension EventLoop {
@@ -68,7 +77,6 @@ private final class FileOpenJob {
 
     /// On the loop thread.
     func complete(status: Int32) {
-        if status < 0, case .success(let file) = outcome { Glibc.close(file.descriptor) }
         continuation.resume(returning: status < 0 ? .failure(UVError(status)) : outcome)
     }
 }

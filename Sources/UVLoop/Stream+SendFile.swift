@@ -3,7 +3,7 @@ import Glibc
 
 /// How a file send started (``Stream/sendFile(_:offset:count:onEvent:)``).
 public enum FileSendStart: Sendable {
-    /// Every byte is in the kernel already; the descriptor is closed.
+    /// Every byte is in the kernel already.
     case finished
     /// The rest goes out as the socket drains; events report it.
     case pending
@@ -14,9 +14,9 @@ public enum FileSendStart: Sendable {
 public enum FileSendEvent: Sendable {
     /// Some bytes went out and the socket is full again (a client that reads: re-arm timeouts).
     case progressed
-    /// Every byte is in the kernel; the descriptor is closed.
+    /// Every byte is in the kernel.
     case finished
-    /// The socket or the file failed (or the file got shorter); the descriptor is closed.
+    /// The socket or the file failed (or the file got shorter).
     case failed(UVError)
 }
 
@@ -26,6 +26,8 @@ public enum FileSendEvent: Sendable {
 /// non-blocking — and on `EAGAIN` waits for writability with a `uv_poll_t` on a duplicate of the
 /// socket's descriptor (libuv refuses a second watcher on the same descriptor number).
 final class FileSend {
+    /// Held until the send ends (the descriptor closes with its last reference).
+    private var opened: OpenedFile?
     let file: Int32
     var offset: Int
     let end: Int
@@ -37,8 +39,9 @@ final class FileSend {
     /// At most this much per loop turn, so one fast download does not starve other connections.
     static let bytesPerTurn = 4 << 20
 
-    init(file: Int32, offset: Int, count: Int, onEvent: @escaping (FileSendEvent) -> Void) {
-        self.file = file
+    init(file: OpenedFile, offset: Int, count: Int, onEvent: @escaping (FileSendEvent) -> Void) {
+        self.opened = file
+        self.file = file.descriptor
         self.offset = offset
         self.end = offset + count
         self.onEvent = onEvent
@@ -92,9 +95,9 @@ final class FileSend {
         return result == 0 ? .pending : .failed(UVError(result))
     }
 
-    /// Closes the file and the watch (its duplicate descriptor once libuv let go of the handle).
+    /// Lets go of the file and closes the watch (its duplicate descriptor once libuv let go of the handle).
     func release() {
-        Glibc.close(file)
+        opened = nil
         guard let handle = poll else { return }
         poll = nil
         handle.pointee.data = nil
@@ -109,14 +112,23 @@ final class FileSend {
 }
 
 extension Stream {
-    /// Sends `count` bytes of the open regular file `file` from `offset`, after whatever `write`
-    /// queued before. Takes the descriptor: it is closed when the send ends, fails, or the stream
-    /// closes. Until it ends, nothing else may be written. Events come only after this returns.
+    /// Writes `head` (emptied, capacity kept), then sends `count` bytes of the open regular file
+    /// `file` from `offset`, after whatever `write` queued before. When nothing is queued the head
+    /// goes out with `MSG_MORE`, so the kernel puts it in the same segment as the file's first
+    /// bytes (what nginx's `tcp_nopush` gets with `TCP_CORK`). Keeps `file` until the send ends,
+    /// fails, or the stream closes (sendfile reads at an explicit offset, so one descriptor can
+    /// serve several sends at once). Until it ends, nothing else may be written. Events come
+    /// only after this returns.
     public func sendFile(
-        _ file: Int32, offset: Int, count: Int, onEvent: @escaping (FileSendEvent) -> Void
+        _ file: OpenedFile, offset: Int, count: Int, after head: inout [UInt8],
+        onEvent: @escaping (FileSendEvent) -> Void
     ) -> FileSendStart {
         precondition(fileSend == nil, "Stream.sendFile while another file send is pending")
-        guard !isClosed else { Glibc.close(file); return .failed(.canceled) }
+        guard !isClosed else { head.removeAll(keepingCapacity: true); return .failed(.canceled) }
+        if !head.isEmpty {
+            if handle.pointee.write_queue_size == 0, let error = writeCorked(&head) { return .failed(error) }
+            if !head.isEmpty, let error = write(&head) { return .failed(error) }
+        }
         let send = FileSend(file: file, offset: offset, count: count, onEvent: onEvent)
         if handle.pointee.write_queue_size > 0 {
             send.waitingForQueue = true
@@ -134,6 +146,20 @@ extension Stream {
             fileSend = send
             return .pending
         }
+    }
+
+    /// One `send(2)` with `MSG_MORE`; removes what the kernel took from `bytes`.
+    private func writeCorked(_ bytes: inout [UInt8]) -> UVError? {
+        var socket: uv_os_fd_t = -1
+        guard uv_fileno(Handle.base(handle), &socket) == 0 else { return .canceled }
+        let flags = Int32(MSG_MORE) | Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)
+        var sent: Int
+        repeat {
+            sent = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, flags) }
+        } while sent < 0 && errno == EINTR
+        if sent < 0 { return errno == EAGAIN ? nil : UVError(-errno) }
+        if sent == bytes.count { bytes.removeAll(keepingCapacity: true) } else { bytes.removeFirst(sent) }
+        return nil
     }
 
     /// Whether a file send is under way (bytes of it are not in the kernel yet).

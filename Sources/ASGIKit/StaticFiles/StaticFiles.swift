@@ -25,12 +25,16 @@ public struct StaticFiles: Sendable {
     public let followSymlinks: Bool
     let root: String
     let pool: BlockingPool
+    let cache: LookupCache
 
     /// A pool shared by every `StaticFiles` that is given none.
     static let sharedPool = BlockingPool(threads: 4, maxQueued: 4096)
 
     /// Throws when `directory` does not exist or is not a directory.
-    public init(directory: String, html: Bool = false, followSymlinks: Bool = false, pool: BlockingPool? = nil) throws {
+    public init(
+        directory: String, html: Bool = false, followSymlinks: Bool = false, cacheSeconds: Double = 1,
+        pool: BlockingPool? = nil
+    ) throws {
         guard let resolved = realpath(directory, nil) else {
             throw StaticFilesError(message: "StaticFiles: directory '\(directory)' does not exist")
         }
@@ -44,6 +48,7 @@ public struct StaticFiles: Sendable {
         self.followSymlinks = followSymlinks
         self.root = String(cString: resolved)
         self.pool = pool ?? Self.sharedPool
+        self.cache = LookupCache(seconds: cacheSeconds)
     }
 
     /// As an ASGI application.
@@ -60,11 +65,16 @@ public struct StaticFiles: Sendable {
         }
         let relative = Self.relativePath(scope)
         let found: Lookup
-        do {
-            found = try await pool.run { [self] in lookup(relative) }
-        } catch is BlockingPoolFull {
-            try await sendSimple(send, status: 503, text: "Service Unavailable")
-            return
+        if let remembered = cache.lookup(relative) {
+            found = remembered
+        } else {
+            do {
+                found = try await pool.run { [self] in lookup(relative) }
+            } catch is BlockingPoolFull {
+                try await sendSimple(send, status: 503, text: "Service Unavailable")
+                return
+            }
+            cache.store(found, for: relative)
         }
         switch found {
         case .file(let file):

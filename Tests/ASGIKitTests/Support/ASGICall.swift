@@ -7,6 +7,8 @@ struct Recorded: Sendable {
     var headers = Headers()
     /// Each `http.response.body` message: bytes and `moreBody`.
     var messages: [(bytes: [UInt8], moreBody: Bool)] = []
+    /// The file of an `http.response.pathsend`, if that was the body.
+    var pathsend: String?
 
     var body: [UInt8] { messages.flatMap(\.bytes) }
     var text: String { String(decoding: body, as: UTF8.self) }
@@ -50,6 +52,8 @@ func call(
                     recorded.headers = headers
                 case .responseBody(let bytes, let moreBody):
                     recorded.messages.append((bytes, moreBody))
+                case .responsePathsend(let path, _):
+                    recorded.pathsend = path
                 default:
                     break
                 }

@@ -91,4 +91,49 @@ import UVLoop
         #expect(harness.transport.text.hasSuffix("small"))
         harness.finish()
     }
+    /// Sends `GET /f` and returns the body of the response (content-length framed).
+    private static func fetch(_ harness: ConnectionHarness) throws -> [UInt8] {
+        let before = harness.transport.written.count
+        harness.send("GET /f HTTP/1.1\r\nHost: a\r\n\r\n")
+        var body: [UInt8]?
+        harness.run {
+            let out = Array(harness.transport.written[before...])
+            guard let split = out.firstRange(of: Array("\r\n\r\n".utf8)),
+                let line = String(decoding: out[..<split.lowerBound], as: UTF8.self)
+                    .split(separator: "\r\n").first(where: { $0.hasPrefix("content-length: ") }),
+                let length = Int(line.dropFirst(16)), out.count - split.upperBound >= length
+            else { return false }
+            body = Array(out[split.upperBound..<(split.upperBound + length)])
+            return true
+        }
+        return try #require(body)
+    }
+
+    @Test func anOpenFileIsSharedForItsValidityThenOpenedAgain() throws {
+        let path = try Self.file(Array("first".utf8))
+        defer { unlink(path) }
+        let harness = try ConnectionHarness({ $0.openFileCacheSeconds = 0.3 }, app: Self.app(path: path))
+        #expect(try Self.fetch(harness) == Array("first".utf8))
+        #expect(harness.core.openFiles.count == 1)
+        // Replaced the way deployments do it (a new file renamed over the old one).
+        let replacement = try Self.file(Array("second!".utf8))
+        #expect(rename(replacement, path) == 0)
+        #expect(try Self.fetch(harness) == Array("first".utf8), "within the validity the open file is reused")
+        harness.run(forAtMost: 400) { false }
+        #expect(harness.core.openFiles.count == 0, "the sweep closed the expired file")
+        #expect(try Self.fetch(harness) == Array("second!".utf8), "after it the path is opened again")
+        harness.finish()
+    }
+
+    @Test func withTheCacheOffEveryRequestOpensTheFile() throws {
+        let path = try Self.file(Array("first".utf8))
+        defer { unlink(path) }
+        let harness = try ConnectionHarness({ $0.openFileCacheSeconds = 0 }, app: Self.app(path: path))
+        #expect(try Self.fetch(harness) == Array("first".utf8))
+        let replacement = try Self.file(Array("second!".utf8))
+        #expect(rename(replacement, path) == 0)
+        #expect(try Self.fetch(harness) == Array("second!".utf8))
+        #expect(harness.core.openFiles.count == 0)
+        harness.finish()
+    }
 }

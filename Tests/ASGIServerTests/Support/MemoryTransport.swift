@@ -49,10 +49,13 @@ final class MemoryTransport: ConnectionTransport {
     }
 
     /// Reads the file part at once (no kernel socket here to sendfile to).
-    func sendFile(_ file: Int32, offset: Int, count: Int, onEvent: @escaping (FileSendEvent) -> Void) -> FileSendStart {
-        defer { Glibc.close(file) }
+    func sendFile(
+        _ file: OpenedFile, offset: Int, count: Int, after head: inout [UInt8],
+        onEvent: @escaping (FileSendEvent) -> Void
+    ) -> FileSendStart {
+        _ = write(&head)
         var bytes = [UInt8](repeating: 0, count: count)
-        let read = bytes.withUnsafeMutableBytes { pread(file, $0.baseAddress, count, off_t(offset)) }
+        let read = bytes.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, count, off_t(offset)) }
         guard read == count else { return .failed(UVError(-EIO)) }
         _ = write(&bytes)
         return .finished
