@@ -25,6 +25,26 @@ func rotated<T>(_ items: [T], by: Int) -> [T] {
     return Array(items[k...] + items[..<k])
 }
 
+/// `rounds` rounds; in each, the jobs of every group one after another, their order rotated by
+/// the round so no server always goes first. Prints and stores a note per round.
+func runRounds<Job>(
+    _ rounds: Int, label: String, groups: [[Job]], store: ResultStore, measure: (Job, Int) -> LoadRun,
+    record: (LoadRun) -> Void
+) {
+    for round in 1...rounds {
+        let note = "\(label) \(round): loadavg \(ProcFS.loadAverage())"
+        store.roundNotes.append(note)
+        print("=== \(note)")
+        for group in groups {
+            for job in rotated(group, by: round - 1) {
+                let run = measure(job, round)
+                record(run)
+                print(Report.runLine(run))
+            }
+        }
+    }
+}
+
 struct LoadScenarios {
     let options: Options
     var launcher: ServerLauncher
@@ -102,19 +122,13 @@ struct LoadScenarios {
             }
         }
 
-        for round in 1...options.rounds {
-            let note = "round \(round): loadavg \(ProcFS.loadAverage())"
-            store.roundNotes.append(note)
-            print("=== \(note)")
-            for scenario in scenarios {
-                let roundJobs = jobs.filter { $0.scenario == scenario }
-                for job in rotated(roundJobs, by: round - 1) {
-                    let jobRedis = job.scenario == .redisGet ? redis : nil
-                    store.loadRuns.append(measure(job, server: servers[job.role]!, round: round, redis: jobRedis))
-                    print(Report.runLine(store.loadRuns.last!))
-                }
-            }
-        }
+        runRounds(
+            options.rounds, label: "round", groups: scenarios.map { scenario in jobs.filter { $0.scenario == scenario } },
+            store: store,
+            measure: { job, round in
+                measure(job, server: servers[job.role]!, round: round, redis: job.scenario == .redisGet ? redis : nil)
+            },
+            record: { store.loadRuns.append($0) })
     }
 
     /// wrk's taskset list: the client CPU, or every CPU when the server is not pinned either.

@@ -152,7 +152,7 @@ enum Summary {
         return rows
     }
 
-    private static func row(_ role: ServerRole, _ scenario: Scenario, runs: [LoadRun], failures: [Failure],
+    static func row(_ role: ServerRole, _ scenario: Scenario, runs: [LoadRun], failures: [Failure],
                             sharedCPUs: Int) -> SummaryRow {
         var row = SummaryRow(server: role, scenario: scenario, label: role.label(in: scenario))
         let ok = runs.filter(\.ok)

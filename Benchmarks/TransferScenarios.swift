@@ -149,17 +149,10 @@ struct TransferScenarios {
             }
         }
 
-        for round in 1...options.rounds {
-            let note = "transfer round \(round): loadavg \(ProcFS.loadAverage())"
-            store.roundNotes.append(note)
-            print("=== \(note)")
-            for test in tests {
-                for job in rotated(jobs.filter { $0.test.name == test.name }, by: round - 1) {
-                    store.transferRuns.append(measure(job, server: servers[job.key]!, round: round))
-                    print(Report.runLine(store.transferRuns.last!))
-                }
-            }
-        }
+        runRounds(
+            options.rounds, label: "transfer round", groups: tests.map { test in jobs.filter { $0.test.name == test.name } },
+            store: store, measure: { job, round in measure(job, server: servers[job.key]!, round: round) },
+            record: { store.transferRuns.append($0) })
     }
 
     /// The first answer must be 200 with exactly the test's size, and for a file its exact bytes;

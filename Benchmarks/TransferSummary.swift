@@ -1,35 +1,28 @@
 // The static and big-body scenarios' medians, ratios, targets and table.
 import Foundation
 
-/// Medians of one size (static-1k, …, big-body) for one server over the rounds.
+/// Medians of one size (static-1k, …, big-body) for one server over the rounds: the load
+/// scenarios' row (`load`, whose fields read through) plus what only transfers have.
+@dynamicMemberLookup
 struct TransferSummaryRow: Codable {
-    var server: ServerRole
-    var scenario: Scenario
     var test: String
     var bodyBytes: Int
-    var roundsOK = 0
-    var roundsTotal = 0
-    var failed = false
-    var errors: [String] = []
-    var rpsMedian: Double?
-    var rpsAll: [Double] = []
+    var load: SummaryRow
     /// wrk's Transfer/sec (headers included), 10^6 bytes per second.
     var transferMBPerSecMedian: Double?
-    var p50MsMedian: Double?
-    var p99MsMedian: Double?
-    var avgMsMedian: Double?
-    var littleMsMedian: Double?
-    var serverCPUPctMedian: Double?
-    var wrkCPUPctMedian: Double?
-    var serverRSSKBMedian: Double?
-    var bottleneck: String?
+    /// Server CPU time per request in microseconds (CPU % ÷ req/s): what a client-bound run's
+    /// req/s cannot show.
+    var serverCPUMicrosPerRequest: Double?
     /// req/s and p99 against nginx's of the same size, req/s against uvicorn's (static only); every
     /// row but the reference's own.
     var rpsRatioToNginx: Double?
     var p99RatioToNginx: Double?
     var rpsRatioToUvicorn: Double?
-    /// asgi-demo's req/s against asgi-demo-baseline's (--baseline-binary) of the same size.
+    /// asgi-demo's req/s and server CPU per request against asgi-demo-baseline's (--baseline-binary).
     var rpsRatioToBaseline: Double?
+    var cpuPerRequestRatioToBaseline: Double?
+
+    subscript<T>(dynamicMember key: KeyPath<SummaryRow, T>) -> T { load[keyPath: key] }
 }
 
 enum TransferSummary {
@@ -66,6 +59,8 @@ enum TransferSummary {
                 }
                 if let baseline, role == .demo {
                     rows[i].rpsRatioToBaseline = Summary.ratio(rows[i].rpsMedian, baseline.rpsMedian)
+                    rows[i].cpuPerRequestRatioToBaseline = Summary.ratio(
+                        rows[i].serverCPUMicrosPerRequest, baseline.serverCPUMicrosPerRequest)
                 }
             }
         }
@@ -73,29 +68,12 @@ enum TransferSummary {
     }
 
     private static func row(_ role: ServerRole, _ test: TransferTest, runs: [LoadRun], failures: [Failure]) -> TransferSummaryRow {
-        var row = TransferSummaryRow(server: role, scenario: test.scenario, test: test.name, bodyBytes: test.size)
+        let load = Summary.row(role, test.scenario, runs: runs, failures: failures, sharedCPUs: 1)
+        var row = TransferSummaryRow(test: test.name, bodyBytes: test.size, load: load)
         let ok = runs.filter(\.ok)
-        row.roundsTotal = runs.count
-        row.roundsOK = ok.count
-        row.failed = ok.isEmpty
-        row.errors = failures.map(\.reason) + runs.compactMap { run in run.error.map { "round \(run.round): \($0)" } }
-        guard !ok.isEmpty else { return row }
-        let m = { (values: [Double?], digits: Int) in median(values).map { rounded($0, digits) } }
-        row.rpsAll = ok.compactMap { $0.wrk?.rps }
-        row.rpsMedian = m(ok.map { $0.wrk?.rps }, 2)
-        row.transferMBPerSecMedian = m(ok.map { $0.wrk?.transferMBPerSec }, 2)
-        row.p50MsMedian = m(ok.map { $0.wrk?.p50Ms }, 3)
-        row.p99MsMedian = m(ok.map { $0.wrk?.p99Ms }, 3)
-        row.avgMsMedian = m(ok.map { $0.wrk?.avgMs }, 3)
-        row.littleMsMedian = m(ok.map(\.littleMs), 3)
-        row.serverCPUPctMedian = m(ok.map(\.serverCPUPct), 1)
-        row.wrkCPUPctMedian = m(ok.map(\.wrkCPUPct), 1)
-        row.serverRSSKBMedian = m(ok.map { $0.serverRSSKB.map(Double.init) }, 0)
-        switch ((row.serverCPUPctMedian ?? 0) >= 90, (row.wrkCPUPctMedian ?? 0) >= 90) {
-        case (true, true): row.bottleneck = "both"
-        case (true, false): row.bottleneck = "server"
-        case (false, true): row.bottleneck = "client"
-        default: row.bottleneck = nil
+        row.transferMBPerSecMedian = median(ok.map { $0.wrk?.transferMBPerSec }).map { rounded($0, 2) }
+        if let cpu = load.serverCPUPctMedian, let rps = load.rpsMedian, rps > 0 {
+            row.serverCPUMicrosPerRequest = rounded(cpu / 100 * 1_000_000 / rps, 1)
         }
         return row
     }
@@ -121,6 +99,11 @@ enum TransferSummary {
                                   formula: "asgi-demo \(test.name) req/s / asgi-demo-baseline \(test.name) (--baseline-binary)",
                                   value: value, target: target, met: target.map { value >= $0 }))
             }
+            if let value = demo.cpuPerRequestRatioToBaseline {
+                out.append(Target(name: "\(test.name) CPU/req vs baseline",
+                                  formula: "asgi-demo server CPU µs per request / asgi-demo-baseline's (lower is better)",
+                                  value: value, target: nil, met: nil))
+            }
         }
         return out
     }
@@ -133,7 +116,7 @@ extension Report {
         print("static and big-body: \(connections) keep-alive connections, wrk pinned to the client CPU, servers to the server CPU")
         print(pad("server", 18, left: true), pad("test", 11, left: true), pad("req/s", 10), pad("MB/s", 8), pad("p50 ms", 7),
               pad("p99 ms", 7), pad("srv CPU%", 8), pad("wrk CPU%", 8), pad("bound", 6), pad("× nginx", 7),
-              pad("p99 ×", 6), pad("× uvicorn", 9), pad("× base", 6), "  rounds (req/s)")
+              pad("p99 ×", 6), pad("× uvicorn", 9), pad("× base", 6), pad("µs/req", 7), "  rounds (req/s)")
         for row in rows {
             var line = [pad(row.server.rawValue, 18, left: true), pad(row.test, 11, left: true)]
             if row.failed {
@@ -147,13 +130,15 @@ extension Report {
                      pad(row.bottleneck ?? "-", 6), pad(row.rpsRatioToNginx.map { fixed($0, 2) } ?? "-", 7),
                      pad(row.p99RatioToNginx.map { fixed($0, 2) } ?? "-", 6),
                      pad(row.rpsRatioToUvicorn.map { fixed($0, 2) } ?? "-", 9),
-                     pad(row.rpsRatioToBaseline.map { fixed($0, 2) } ?? "-", 6)]
+                     pad(row.rpsRatioToBaseline.map { fixed($0, 2) } ?? "-", 6),
+                     pad(fixed(row.serverCPUMicrosPerRequest, 1), 7)]
             var tail = "  " + row.rpsAll.map { grouped($0) }.joined(separator: ", ")
             if row.roundsOK < row.roundsTotal { tail += "  (\(row.roundsTotal - row.roundsOK) round(s) failed)" }
             print(line.joined(separator: " ") + tail)
         }
         print("  MB/s = wrk's Transfer/sec, headers included (10^6 B); × nginx, × uvicorn = req/s ÷ theirs for the same size;")
-        print("  p99 × = p99 ÷ nginx's; × base = asgi-demo req/s ÷ asgi-demo-baseline's (--baseline-binary).")
+        print("  p99 × = p99 ÷ nginx's; × base = asgi-demo req/s ÷ asgi-demo-baseline's (--baseline-binary);")
+        print("  µs/req = server CPU time per request (srv CPU% ÷ req/s), which a client-bound run's req/s hides.")
         print("  static-N: GET /static/<N file> (random bytes); big-body: asgi-demo GET /bytes?n=1048576 (in memory),")
         print("  nginx GET /static/1m.bin (sendfile).")
     }

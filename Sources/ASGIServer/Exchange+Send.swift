@@ -53,24 +53,12 @@ extension Exchange {
             throw ASGIError.protocolViolation("'http.response.body' before 'http.response.start'")
         case .held:
             let trailers = trailersAnnounced
-            let headers = heldHeaders
-            heldHeaders = Headers()
             let oneShot = !moreBody && !trailers
             // A one-shot answer to a request whose body was not read ends the connection: say so.
-            let request = RequestInfo(
-                isHead: head.method == "HEAD", versionMinor: head.versionMinor,
-                keepAlive: head.keepAlive && connection.keepAlive && !connection.core.isShuttingDown
-                    && (messageComplete || !oneShot))
-            let core = connection.core
             // One allocation for head and body (the buffer starts empty on a fresh connection).
-            framing = try connection.appendResponse(reserving: 384 + (oneShot ? bytes.count : 0)) {
-                (out) throws(ASGIError) in
-                try ResponseEncoder.encodeHead(
-                    status: status, headers: headers, request: request,
-                    bodyLength: oneShot ? bytes.count : nil,
-                    date: core.dateHeaderValue, server: core.serverHeaderValue,
-                    extraHeaders: core.defaultHeaders, into: &out)
-            }
+            try encodeHeldHead(
+                bodyLength: oneShot ? bytes.count : nil, mayKeepAlive: messageComplete || !oneShot,
+                reserving: oneShot && bytes.count < Connection.zeroCopyThreshold ? bytes.count : 0)
             response = .streaming
             try appendBody(bytes, moreBody: moreBody, trailers: trailers)
         case .streaming:
@@ -95,13 +83,7 @@ extension Exchange {
             appendOrWrite(bytes)
         case .chunked:
             bodyBytesSent += bytes.count
-            if bytes.count >= Connection.zeroCopyThreshold {
-                connection.appendChunkSize(bytes.count)
-                connection.writeNow(then: bytes)
-                connection.appendBody(ResponseEncoder.crlf)
-            } else if !bytes.isEmpty {
-                connection.appendChunk(bytes)
-            }
+            appendOrWrite(bytes, chunked: true)
         case .closeDelimited:
             bodyBytesSent += bytes.count
             appendOrWrite(bytes)
@@ -129,11 +111,16 @@ extension Exchange {
     }
 
     /// A small body is copied into the connection's buffer (one write per turn for many
-    /// responses); a large one is written at once from the application's array.
+    /// responses); a large one is written at once from the application's array. `chunked`: as
+    /// one chunk (size line and CRLF around the bytes); an empty message adds nothing.
     @inline(__always)
-    private func appendOrWrite(_ bytes: [UInt8]) {
+    private func appendOrWrite(_ bytes: [UInt8], chunked: Bool = false) {
         if bytes.count >= Connection.zeroCopyThreshold {
+            if chunked { connection.appendChunkSize(bytes.count) }
             connection.writeNow(then: bytes)
+            if chunked { connection.appendBody(ResponseEncoder.crlf) }
+        } else if chunked {
+            if !bytes.isEmpty { connection.appendChunk(bytes) }
         } else {
             connection.appendBody(bytes)
         }
@@ -165,23 +152,12 @@ extension Exchange {
             throw ASGIError.fileUnavailable("range \(part) is outside \(path) (\(file.size) bytes)")
         }
         if lost { throw ASGIError.disconnected() }
-        let headers = heldHeaders
-        let request = RequestInfo(
-            isHead: head.method == "HEAD", versionMinor: head.versionMinor,
-            keepAlive: head.keepAlive && connection.keepAlive && !connection.core.isShuttingDown && messageComplete)
-        let core = connection.core
         do {
-            framing = try connection.appendResponse(reserving: 384) { (out) throws(ASGIError) in
-                try ResponseEncoder.encodeHead(
-                    status: status, headers: headers, request: request, bodyLength: part.count,
-                    date: core.dateHeaderValue, server: core.serverHeaderValue,
-                    extraHeaders: core.defaultHeaders, into: &out)
-            }
+            try encodeHeldHead(bodyLength: part.count, mayKeepAlive: messageComplete)
         } catch {
             response = .held
             throw error
         }
-        heldHeaders = Headers()
         response = .sendingFile
         if framing.body != .none && !part.isEmpty {  // HEAD, 204, 304, an empty file: the head is all
             bodyBytesSent = part.count
@@ -208,6 +184,25 @@ extension Exchange {
             return
         }
         finishResponse()
+    }
+
+    /// Encodes the status line and the held headers into the connection's buffer and sets
+    /// `framing` (`bodyLength` nil: chunked or close-delimited, as the request allows);
+    /// `mayKeepAlive` false ends the connection after this response. `reserving`: body bytes
+    /// that will follow in the same buffer.
+    private func encodeHeldHead(bodyLength: Int?, mayKeepAlive: Bool, reserving: Int = 0) throws(ASGIError) {
+        let headers = heldHeaders
+        let request = RequestInfo(
+            isHead: head.method == "HEAD", versionMinor: head.versionMinor,
+            keepAlive: head.keepAlive && connection.keepAlive && !connection.core.isShuttingDown && mayKeepAlive)
+        let core = connection.core
+        framing = try connection.appendResponse(reserving: 384 + reserving) { (out) throws(ASGIError) in
+            try ResponseEncoder.encodeHead(
+                status: status, headers: headers, request: request, bodyLength: bodyLength,
+                date: core.dateHeaderValue, server: core.serverHeaderValue,
+                extraHeaders: core.defaultHeaders, into: &out)
+        }
+        heldHeaders = Headers()
     }
 
     private func finishResponse() {

@@ -19,15 +19,11 @@ extension Stream {
                 var buffer = uv_buf_init(raw.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(count))
                 return uv_try_write(handle, &buffer, 1)
             }
-            if Int(result) == count {
-                bytes.removeAll(keepingCapacity: true)
-                return nil
+            switch TryWrite(result, of: count) {
+            case .done: bytes.removeAll(keepingCapacity: true); return nil
+            case .failed(let error): bytes.removeAll(keepingCapacity: true); return error
+            case .partial(let count): written = count
             }
-            if result < 0 && result != UV_EAGAIN.rawValue {
-                bytes.removeAll(keepingCapacity: true)
-                return UVError(result)
-            }
-            written = max(Int(result), 0)
         }
         let error = enqueueWrite(bytes, from: written)
         bytes.removeAll(keepingCapacity: true)
@@ -74,15 +70,11 @@ extension Stream {
                     }
                 }
             }
-            if Int(result) == headCount + bodyCount {
-                bytes.removeAll(keepingCapacity: true)
-                return nil
+            switch TryWrite(result, of: headCount + bodyCount) {
+            case .done: bytes.removeAll(keepingCapacity: true); return nil
+            case .failed(let error): bytes.removeAll(keepingCapacity: true); return error
+            case .partial(let count): written = count
             }
-            if result < 0 && result != UV_EAGAIN.rawValue {
-                bytes.removeAll(keepingCapacity: true)
-                return UVError(result)
-            }
-            written = max(Int(result), 0)
         }
         let error = enqueueWrite(bytes, from: min(written, headCount), then: body, from: max(written - headCount, 0))
         bytes.removeAll(keepingCapacity: true)
@@ -121,6 +113,25 @@ extension Stream {
             return UVError(result)
         }
         return nil
+    }
+}
+
+/// What `uv_try_write` of `total` bytes came to: all written, the socket failed, or `partial`
+/// bytes went (0 on `EAGAIN`) and the rest must be queued.
+private enum TryWrite {
+    case done
+    case failed(UVError)
+    case partial(Int)
+
+    @inline(__always)
+    init(_ result: Int32, of total: Int) {
+        if Int(result) == total {
+            self = .done
+        } else if result < 0 && result != UV_EAGAIN.rawValue {
+            self = .failed(UVError(result))
+        } else {
+            self = .partial(max(Int(result), 0))
+        }
     }
 }
 
