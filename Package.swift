@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "HTTP1", targets: ["HTTP1"]),
         .library(name: "UVLoop", targets: ["UVLoop"]),
         .library(name: "ASGIServer", targets: ["ASGIServer"]),
+        .library(name: "ASGIServerCLI", targets: ["ASGIServerCLI"]),
         .library(name: "ASGIKit", targets: ["ASGIKit"]),
         .library(name: "ASGIRedis", targets: ["ASGIRedis"]),
         .library(name: "WebSocket", targets: ["WebSocket"]),
@@ -25,6 +26,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped as system-library targets (no logic in the shims).
@@ -52,11 +54,16 @@ let package = Package(
         .target(name: "WebSocket", dependencies: ["CZlib", "CCrypto"], swiftSettings: strict),
         // Every libuv call lives here.
         .target(name: "UVLoop", dependencies: ["CLibUV"], swiftSettings: strict),
-        // The protocol server, its configuration and command line.
+        // The protocol server, its configuration and process management (no command-line parser).
         .target(
             name: "ASGIServer",
+            dependencies: ["ASGI", "HTTP1", "UVLoop", "WebSocket", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // uvicorn-style flags, the environment and --env-file, for executables that want them.
+        .target(
+            name: "ASGIServerCLI",
             dependencies: [
-                "ASGI", "HTTP1", "UVLoop", "WebSocket",
+                "ASGI", "ASGIServer", "UVLoop",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -65,18 +72,24 @@ let package = Package(
         .target(name: "CRedisUV", dependencies: ["CHiredis", "CLibUV"]),
         .target(
             name: "ASGIRedis",
-            dependencies: ["CRedisUV", "CHiredis", "UVLoop", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CRedisUV", "CHiredis", "UVLoop", .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: strict),
         // The small web framework: router, request, response, JSON, middleware, blocking handlers.
         .target(
             name: "ASGIKit",
-            dependencies: ["ASGI", "UVLoop", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ASGI", "UVLoop", "CZlib", .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: strict),
 
         .executableTarget(
             name: "Demo",
             dependencies: [
-                "ASGI", "ASGIServer", "ASGIKit", "ASGIRedis", "UVLoop",
+                "ASGI", "ASGIServer", "ASGIServerCLI", "ASGIKit", "ASGIRedis", "UVLoop",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -92,6 +105,7 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "UVLoopTests", dependencies: ["UVLoop", "CLibUV"]),
         .testTarget(name: "ASGIServerTests", dependencies: ["ASGIServer", "ASGI", "UVLoop", "HTTP1", "WebSocket"]),
+        .testTarget(name: "ASGIServerCLITests", dependencies: ["ASGIServerCLI", "ASGIServer"]),
         .testTarget(name: "ASGIKitTests", dependencies: ["ASGIKit", "ASGIServer", "ASGI", "UVLoop"]),
         .testTarget(name: "ASGIRedisTests", dependencies: ["ASGIRedis", "UVLoop"]),
         .testTarget(name: "DemoTests", dependencies: []),

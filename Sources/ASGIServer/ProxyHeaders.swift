@@ -12,7 +12,7 @@ struct ProxyHeaders {
     init(trusted: [String]) {
         var all = false
         var networks: [Network] = []
-        for entry in trusted.flatMap({ $0.split(separator: ",").map { String($0).trimmingSpaces() } }) where !entry.isEmpty {
+        for entry in trusted.flatMap({ $0.split(separator: ",").map { String($0.trimmingSpaces) } }) where !entry.isEmpty {
             if entry == "*" { all = true } else if let network = Network(entry) { networks.append(network) }
         }
         trustAll = all
@@ -46,12 +46,12 @@ struct ProxyHeaders {
         guard peerTrusted, client != nil, ProxyHeaders.mayCarryForwarding(headers) else { return (client, nil) }
         var scheme: String?
         if let proto = headers.values(name: "x-forwarded-proto").last {
-            let last = proto.split(separator: ",").last.map { String($0).trimmingSpaces().lowercased() } ?? ""
+            let last = proto.split(separator: ",").last.map { String($0.trimmingSpaces).lowercased() } ?? ""
             if ["http", "https", "ws", "wss"].contains(last) { scheme = last }
         }
         let hops = headers.values(name: "x-forwarded-for")
             .flatMap { $0.split(separator: ",") }
-            .map { String($0).trimmingSpaces() }
+            .map { String($0.trimmingSpaces) }
             .filter { !$0.isEmpty }
         guard !hops.isEmpty else { return (client, scheme) }
         let chosen = hops.last(where: { !isTrusted($0) }) ?? hops[0]
@@ -105,4 +105,9 @@ struct Network {
         }
         return true
     }
+}
+
+extension ServerConfig {
+    /// Whether `entry` is something `forwardedAllowIPs` accepts: an address, a CIDR or `*`.
+    public static func isValidTrustedProxy(_ entry: String) -> Bool { ProxyHeaders.isValidEntry(entry) }
 }

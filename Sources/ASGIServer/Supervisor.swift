@@ -24,6 +24,9 @@ final class Supervisor {
     }
 
     static let workerIDVariable = "SWIFTASGI_WORKER_ID"
+    /// Set for a worker that inherits the supervisor's listening socket (descriptor 4), whatever
+    /// its arguments say.
+    static let listenerVariable = "SWIFTASGI_WORKER_LISTENER_FD"
     static let startupFailureExitCode: Int32 = 3
 
     let settings: Settings
@@ -83,6 +86,7 @@ final class Supervisor {
         nextID += 1
         var environment = ProcessEnvironment.current()
         environment.set(Supervisor.workerIDVariable, String(id))
+        if !settings.inheritedFileDescriptors.isEmpty { environment.set(Supervisor.listenerVariable, "4") }
         do {
             var worker: WorkerProcess?
             let process = try ChildProcess(

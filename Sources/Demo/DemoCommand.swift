@@ -3,6 +3,7 @@ import ASGI
 import ASGIKit
 import ASGIRedis
 import ASGIServer
+import ASGIServerCLI
 import Glibc
 import Logging
 
@@ -14,8 +15,9 @@ struct DemoCommand: ParsableCommand {
         abstract: "Serve the SwiftASGI demo application (uvicorn-style flags).",
         discussion: """
             Every flag can also come from the environment: SWIFTASGI_<FLAG> (e.g. SWIFTASGI_PORT=8000, \
-            SWIFTASGI_ACCESS_LOG=0), WEB_CONCURRENCY for --workers, FORWARDED_ALLOW_IPS, REDIS_URL. \
-            Flags on the command line win.
+            SWIFTASGI_ACCESS_LOG=0), WEB_CONCURRENCY for --workers, FORWARDED_ALLOW_IPS, REDIS_URL, \
+            and from an --env-file of KEY=VALUE lines. Flags on the command line win over the \
+            environment, which wins over the file.
             """)
 
     @OptionGroup var server: ServerOptions
@@ -47,8 +49,13 @@ struct DemoCommand: ParsableCommand {
 
     /// Reads the environment's flags, then the command line's (which win).
     static func main() {
-        let environment = ServerOptions.processEnvironment()
         do {
+            do {
+                try ServerOptions.loadEnvironmentFile(arguments: Array(CommandLine.arguments.dropFirst()))
+            } catch let error as EnvironmentFileError {
+                throw ValidationError(error.description)  // a usage error: exit code 64
+            }
+            let environment = ServerOptions.processEnvironment()
             var fromEnvironment = try ServerOptions.environmentArguments(environment)
             if let url = environment["REDIS_URL"], !url.isEmpty { fromEnvironment += ["--redis-url", url] }
             if let dir = environment["SWIFTASGI_STATIC_DIR"], !dir.isEmpty { fromEnvironment += ["--static-dir", dir] }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The uvicorn-style command line: --help, bad values, a port already taken, a unix socket.
+/// The uvicorn-style command line: --help, bad values, a port already taken, a unix socket, --env-file.
 @Suite("asgi-demo command line")
 struct CommandLineTests {
     static let documentedFlags = ["--host", "--port", "--uds", "--timeout-keep-alive", "--timeout-header",
@@ -73,5 +73,36 @@ struct CommandLineTests {
         #expect(try quiet.request("/no/such/path").status == 404)
         #expect(quiet.terminate() == 0)
         #expect(!quiet.log.contains("GET /"), "log:\n\(quiet.log)")
+    }
+
+    @Test("--env-file: its variables configure the server, the command line wins; a bad file is a clear error")
+    func environmentFile() throws {
+        let directory = try DemoEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("demo.env").path
+        try Data("""
+            # the demo's settings
+            SWIFTASGI_ACCESS_LOG=0
+            SWIFTASGI_HEADER="x-from-env-file: yes"
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let server = try DemoServer(["--env-file", path])
+        let response = try server.request("/")
+        #expect(response.status == 200)
+        #expect(response.header("x-from-env-file") == "yes")
+        #expect(server.terminate() == 0)
+        #expect(!server.log.contains("GET /"), "SWIFTASGI_ACCESS_LOG=0 from the file: log:\n\(server.log)")
+        // The command line wins over the file.
+        let logging = try DemoServer(["--env-file", path, "--access-log"])
+        #expect(try logging.request("/").status == 200)
+        #expect(logging.child.stderr.wait(timeout: .seconds(5)) { $0.contains("\"GET / HTTP/1.1\" 200") }, "log:\n\(logging.log)")
+        #expect(logging.terminate() == 0)
+
+        try Data("SWIFTASGI_PORT=1\nnot an assignment\n".utf8).write(to: URL(fileURLWithPath: path))
+        let bad = try runCommand(DemoEnvironment.binary, ["--env-file", path], timeout: .seconds(30))
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--env-file \(path):2"), "stderr:\n\(bad.stderr)")
+        let missing = try runCommand(DemoEnvironment.binary, ["--env-file", path + ".missing"], timeout: .seconds(30))
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("--env-file"), "stderr:\n\(missing.stderr)")
     }
 }

@@ -35,12 +35,12 @@ struct WebSocketUpgrade {
         }
         let versions = headers.values(name: "sec-websocket-version")
         guard versions.count == 1 else { return .invalid(status: 400, reason: "missing Sec-WebSocket-Version") }
-        guard versions[0].trimmingSpaces() == "13" else {
+        guard versions[0].trimmingSpaces == "13" else {
             return .invalid(status: 426, reason: "unsupported Sec-WebSocket-Version (13 is supported)")
         }
         let offers = headers.values(name: "sec-websocket-extensions")
         return .valid(WebSocketUpgrade(
-            key: keys[0].trimmingSpaces(),
+            key: String(keys[0].trimmingSpaces),
             subprotocols: Handshake.tokens(headers.values(name: "sec-websocket-protocol")),
             deflate: deflateAllowed && !offers.isEmpty ? PerMessageDeflate.negotiate(offers: offers) : nil))
     }

@@ -3,45 +3,72 @@ import Glibc
 public import Logging
 import UVLoop
 
-/// The entry point of an executable that serves an application with the uvicorn-style flags:
-/// one process by default, a supervisor with worker processes under `--workers N` (or
-/// `--reload`), or — when started by such a supervisor — one of its workers.
+/// Runs a server as a process: one process by default, a supervisor with worker processes when
+/// `settings.workers` is set (or `reload`), or, when started by such a supervisor, one of its
+/// workers. The supervisor starts workers as this same executable with `arguments`, which must
+/// describe the same server again (a command line's own arguments do).
 ///
 /// ```swift
-/// @OptionGroup var server: ServerOptions
-/// func run() throws {
-///     try ServerMain.run(options: server, logger: logger) { scope, receive, send in ... }
-/// }
+/// var config = ServerConfig()
+/// config.port = 8000
+/// let code = try ServerProcess.run(config: config, settings: .init(workers: 4), logger: logger, app: app)
 /// ```
-public enum ServerMain {
-    /// Serves `app` as the options say. Returns the exit code the process should end with
-    /// (0 after a graceful stop). Throws when the server cannot start (address in use, lifespan
-    /// startup failed) in single-process and worker mode.
-    public static func run(options: ServerOptions, logger: Logger, app: @escaping Application) throws -> Int32 {
-        var config = options.makeConfig(logger: logger)
+///
+/// The `ASGIServerCLI` library's `ServerMain` does this from uvicorn-style flags.
+public enum ServerProcess {
+    /// What only a process manager needs (the server itself is described by ``ServerConfig``).
+    public struct Settings: Sendable {
+        /// Worker processes under a supervisor; nil: serve in this process (unless `reload`).
+        public var workers: Int?
+        /// Development: roll the workers when the executable's folder or `reloadPaths` change.
+        public var reload: Bool
+        public var reloadPaths: [String]
+        /// A worker that does not answer the supervisor's ping for this long is replaced (0: never).
+        public var healthcheckTimeout: Double
+        /// The arguments a worker is started with (default: this process's own).
+        public var arguments: [String]
+
+        public init(
+            workers: Int? = nil, reload: Bool = false, reloadPaths: [String] = [], healthcheckTimeout: Double = 30,
+            arguments: [String] = Array(CommandLine.arguments.dropFirst())
+        ) {
+            self.workers = workers
+            self.reload = reload
+            self.reloadPaths = reloadPaths
+            self.healthcheckTimeout = healthcheckTimeout
+            self.arguments = arguments
+        }
+    }
+
+    /// Serves `app`. Returns the exit code the process should end with (0 after a graceful
+    /// stop). Throws when the server cannot start (address in use, lifespan startup failed) in
+    /// single-process and worker mode.
+    public static func run(config: ServerConfig, settings: Settings, logger: Logger, app: @escaping Application) throws -> Int32 {
+        var config = config
+        config.logger = logger
         if let id = ProcessEnvironment.get(Supervisor.workerIDVariable) {
             return try runWorker(id: id, config: &config, logger: logger, app: app)
         }
-        guard options.workers != nil || options.reload else {
+        guard settings.workers != nil || settings.reload else {
             try Server(config: config).run(app)
             return 0
         }
-        return try runSupervisor(options: options, logger: logger)
+        return try runSupervisor(config: config, settings: settings, logger: logger)
     }
 
     // MARK: Supervisor
 
-    private static func runSupervisor(options: ServerOptions, logger: Logger) throws -> Int32 {
+    private static func runSupervisor(config: ServerConfig, settings: Settings, logger: Logger) throws -> Int32 {
         let executable = try currentExecutable()
-        var arguments = Array(CommandLine.arguments.dropFirst())
+        var arguments = settings.arguments
         var inherited: [Int32] = []
-        if let path = options.uds {
+        if let path = config.unixSocket {
             // One Unix socket for all workers: created here, inherited as fd 4.
-            let fd = try Listener.bindUnixSocket(path: path, backlog: options.backlog)
+            let fd = try Listener.bindUnixSocket(path: path, backlog: config.backlog)
             inherited.append(fd)
             logger.info("Listening on unix:\(path)")
             arguments = rewrite(arguments, dropping: ["--uds"]) + ["--fd", "4"]
-        } else if let fd = options.fd {
+        } else if let fd = config.fileDescriptor {
             inherited.append(fd)
             arguments = rewrite(arguments, dropping: ["--fd"]) + ["--fd", "4"]
         } else if ProcessEnvironment.get("SWIFTASGI_REUSEPORT") != "1" {
@@ -49,30 +76,30 @@ public enum ServerMain {
             // (recycled, rolled, killed) leaves its queued connections to the others, so rolling
             // restarts lose nothing. SWIFTASGI_REUSEPORT=1 gives each worker its own
             // SO_REUSEPORT socket instead (see the README for the measured spread of both).
-            let (fd, address) = try Listener.bindTCPSocket(host: options.host, port: options.port, backlog: options.backlog)
+            let (fd, address) = try Listener.bindTCPSocket(host: config.host, port: config.port, backlog: config.backlog)
             inherited.append(fd)
             arguments = rewrite(arguments, dropping: ["--host", "--port"]) + ["--fd", "4"]
             logger.info("Listening on http://\(address)")
         }
         var reloadPaths: [String] = []
-        if options.reload {
+        if settings.reload {
             reloadPaths.append(directory(of: executable))
-            reloadPaths += options.reloadDirs
+            reloadPaths += settings.reloadPaths
         }
-        let settings = Supervisor.Settings(
-            workers: options.workers?.count ?? 1,
-            healthcheckTimeout: options.timeoutWorkerHealthcheck,
-            gracefulTimeout: options.timeoutGracefulShutdown,
+        let supervised = Supervisor.Settings(
+            workers: settings.workers ?? 1,
+            healthcheckTimeout: settings.healthcheckTimeout,
+            gracefulTimeout: config.timeoutGracefulShutdown,
             executable: executable, arguments: arguments, reloadPaths: reloadPaths,
             inheritedFileDescriptors: inherited)
-        let supervisor = try Supervisor(settings: settings, logger: logger)
+        let supervisor = try Supervisor(settings: supervised, logger: logger)
         let code = try supervisor.run()
-        if let path = options.uds { unlink(path) }
+        if let path = config.unixSocket { unlink(path) }
         return code
     }
 
     /// Removes `flag VALUE` / `flag=VALUE` occurrences.
-    static func rewrite(_ arguments: [String], dropping flags: Set<String>) -> [String] {
+    public static func rewrite(_ arguments: [String], dropping flags: Set<String>) -> [String] {
         var result: [String] = []
         var skipNext = false
         for argument in arguments {
@@ -99,7 +126,10 @@ public enum ServerMain {
     // MARK: Worker
 
     private static func runWorker(id: String, config: inout ServerConfig, logger: Logger, app: @escaping Application) throws -> Int32 {
-        if config.unixSocket == nil && config.fileDescriptor == nil {
+        if let inherited = ProcessEnvironment.get(Supervisor.listenerVariable).flatMap({ Int32($0) }) {
+            config.fileDescriptor = inherited
+            config.unixSocket = nil
+        } else if config.unixSocket == nil && config.fileDescriptor == nil {
             config.reusePort = true  // SWIFTASGI_REUSEPORT=1: every worker binds its own socket
         }
         var logger = logger

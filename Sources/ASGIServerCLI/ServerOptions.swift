@@ -1,4 +1,6 @@
 public import ArgumentParser
+public import ASGIServer
+import ASGI
 import Glibc
 public import Logging
 import UVLoop
@@ -108,6 +110,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("header"), help: ArgumentHelp("Add a default response header, NAME:VALUE (repeatable).", valueName: "name:value"))
     public var headers: [HeaderOption] = []
 
+    @Option(help: ArgumentHelp("Read SWIFTASGI_* (and any other) variables from this KEY=VALUE file; the environment and the command line win over it.", valueName: "path"))
+    public var envFile: String?
+
     @Flag(help: "Development: restart the workers when the executable (or a --reload-dir) changes.")
     public var reload = false
 
@@ -134,8 +139,8 @@ public struct ServerOptions: ParsableArguments, Sendable {
         guard AccessLogFormat(validating: accessLogFormat) != nil else {
             throw ValidationError("--access-log-format has an unknown atom: '\(accessLogFormat)'")
         }
-        for entry in forwardedAllowIps.split(separator: ",").map({ String($0).trimmingSpaces() }) where !entry.isEmpty {
-            guard ProxyHeaders.isValidEntry(entry) else {
+        for entry in forwardedAllowIps.split(separator: ",").map({ String($0.trimmingSpaces) }) where !entry.isEmpty {
+            guard ServerConfig.isValidTrustedProxy(entry) else {
                 throw ValidationError("--forwarded-allow-ips: '\(entry)' is not an address, a CIDR or '*'")
             }
         }
@@ -235,21 +240,12 @@ public struct HeaderOption: ExpressibleByArgument, Sendable {
     public init?(argument: String) {
         guard let colon = argument.firstIndex(of: ":") else { return nil }
         let name = String(argument[..<colon])
-        let value = String(argument[argument.index(after: colon)...]).trimmingSpaces()
+        let value = String(argument[argument.index(after: colon)...].trimmingSpaces)
         let tchar: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "!#$%&'*+-.^_`|~".contains($0)) }
         guard !name.isEmpty, name.allSatisfy(tchar), !value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
             return nil
         }
         self.name = name
         self.value = value
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
-        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
-        return String(slice)
     }
 }
