@@ -87,7 +87,7 @@ struct DemoCommand: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// The raw app, or the framework demo with every route of the design's table.
+    /// The raw app, or the framework demo with every route of the design's table, behind gzip.
     private func makeApplication(logger: Logger) throws -> Application {
         if rawApp { return RawApp.application }
         var configuration = RouterConfiguration()
@@ -106,6 +106,6 @@ struct DemoCommand: ParsableCommand {
         if ServerOptions.processEnvironment()["SWIFTASGI_DEMO_TEST_ROUTES"] == "1" {
             TestRoutes.add(to: router)
         }
-        return router.application
+        return GZip(minimumSize: 500).middleware(router.application)
     }
 }
