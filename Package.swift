@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "UVLoop", targets: ["UVLoop"]),
         .library(name: "ASGIServer", targets: ["ASGIServer"]),
         .library(name: "ASGIServerCLI", targets: ["ASGIServerCLI"]),
+        .library(name: "ASGITesting", targets: ["ASGITesting"]),
         .library(name: "ASGIKit", targets: ["ASGIKit"]),
         .library(name: "ASGIRedis", targets: ["ASGIRedis"]),
         .library(name: "WebSocket", targets: ["WebSocket"]),
@@ -53,7 +54,9 @@ let package = Package(
         // RFC 6455 framing and RFC 7692 permessage-deflate: bytes in, frames out. Knows nothing of libuv.
         .target(name: "WebSocket", dependencies: ["CZlib", "CCrypto"], swiftSettings: strict),
         // Every libuv call lives here.
-        .target(name: "UVLoop", dependencies: ["CLibUV"], swiftSettings: strict),
+        .target(
+            name: "UVLoop", dependencies: ["CLibUV", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict),
         // The protocol server, its configuration and process management (no command-line parser).
         .target(
             name: "ASGIServer",
@@ -68,6 +71,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
+        // An in-process test client: HTTP and WebSocket through the server, no sockets.
+        .target(name: "ASGITesting", dependencies: ["ASGI", "ASGIServer", "WebSocket"], swiftSettings: strict),
         // hiredis' async API attached to the worker loop through our own adapter (C).
         .target(name: "CRedisUV", dependencies: ["CHiredis", "CLibUV"]),
         .target(
@@ -105,8 +110,9 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "UVLoopTests", dependencies: ["UVLoop", "CLibUV"]),
         .testTarget(name: "ASGIServerTests", dependencies: ["ASGIServer", "ASGI", "UVLoop", "HTTP1", "WebSocket"]),
+        .testTarget(name: "ASGITestingTests", dependencies: ["ASGITesting", "ASGIServer", "ASGIKit", "ASGI"]),
         .testTarget(name: "ASGIServerCLITests", dependencies: ["ASGIServerCLI", "ASGIServer"]),
-        .testTarget(name: "ASGIKitTests", dependencies: ["ASGIKit", "ASGIServer", "ASGI", "UVLoop"]),
+        .testTarget(name: "ASGIKitTests", dependencies: ["ASGIKit", "ASGIServer", "ASGITesting", "ASGI", "UVLoop"]),
         .testTarget(name: "ASGIRedisTests", dependencies: ["ASGIRedis", "UVLoop"]),
         .testTarget(name: "DemoTests", dependencies: []),
     ]

@@ -103,14 +103,22 @@ final class ServerCore: @unchecked Sendable {
     // MARK: Start
 
     /// Lifespan startup, then bind and listen. Calls `started` with the bound address or the error.
-    func start(_ started: @escaping (Result<SocketAddress, any Error>) -> Void) {
+    /// `serving`: an address to report instead of listening (in-process clients bring their own
+    /// connections through ``accept(_:)``).
+    func start(serving: SocketAddress? = nil, _ started: @escaping (Result<SocketAddress, any Error>) -> Void) {
         let runner = LifespanRunner(core: self)
         lifespan = runner
         let started = LoopBound(started)
         Task(executorPreference: loop.executor) {
             do {
                 try await runner.startup()
-                let address = try self.listen()
+                let address: SocketAddress
+                if let serving {
+                    address = serving
+                    self.serverAddress = Scope.Address(host: serving.host, port: serving.port ?? 80)
+                } else {
+                    address = try self.listen()
+                }
                 started.value(.success(address))
             } catch {
                 started.value(.failure(error))

@@ -19,6 +19,11 @@ public enum Handshake {
         return Base64.encode(digest)
     }
 
+    /// A client's `Sec-WebSocket-Key`: base64 of 16 random bytes.
+    public static func makeKey() -> String {
+        Base64.encode((0..<16).map { _ in UInt8.random(in: 0...255) })
+    }
+
     /// Whether a `Sec-WebSocket-Key` is valid: base64, with padding, of exactly 16 bytes (24
     /// characters ending in `==`), once surrounding whitespace is trimmed.
     public static func isValidKey(_ key: String) -> Bool {
