@@ -190,6 +190,10 @@ final class ServerCore: @unchecked Sendable {
     func shutdown(_ done: @escaping () -> Void) {
         shutdownWaiters.append(done)
         guard !isShuttingDown else { return }
+        // Connections waiting in the accept queue would be reset by the close: take them in
+        // first; each gets the fresh-connection grace to send its request, served with
+        // `connection: close`.
+        listener?.acceptQueued()
         isShuttingDown = true
         logger.info("Shutting down")
         listener?.close()

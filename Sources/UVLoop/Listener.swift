@@ -86,10 +86,18 @@ public final class Listener {
         if kind == .tcp, let bound = Self.boundAddress(fd) { address = bound }
     }
 
+    /// Accepts every connection the kernel has queued, however many (at most `limit`): before a
+    /// graceful stop closes the socket, so that clients already connected, often with their request
+    /// sent, are served instead of reset by the close.
+    public func acceptQueued(limit: Int = 65_536) {
+        guard !isClosed else { return }
+        acceptPending(status: 0, limit: limit)
+    }
+
     /// accept4(2) until the queue is empty (or a batch is done).
-    private func acceptPending(status: Int32) {
+    private func acceptPending(status: Int32, limit: Int = Listener.acceptBatch) {
         guard status >= 0 else { onError?(UVError(status)); return }
-        for _ in 0..<Self.acceptBatch where !isClosed {
+        for _ in 0..<limit where !isClosed {
             let client = accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
             if client >= 0 {
                 adopt(client)

@@ -65,4 +65,17 @@ struct ShutdownTests {
         #expect(waited < .seconds(10), "shutdown took \(waited) with --timeout-graceful-shutdown 1")
         client.closeStdin()
     }
+
+    @Test("connections still in the accept queue at SIGTERM are served (connection: close), not reset")
+    func queuedConnectionsAreServed() throws {
+        let server = try DemoServer(["--no-access-log"])
+        let port = try #require(server.port)
+        let script = DemoEnvironment.packageRoot.appendingPathComponent("scripts/e2e/queued_at_shutdown.py").path
+        let result = try runCommand("python3", [script, "127.0.0.1", "\(port)", "\(server.child.pid)", "300"], timeout: .seconds(60))
+        #expect(result.status == 0, "\(result.stderr)")
+        let counts = try DemoServer.json(lastLineOf: result)
+        #expect(counts["ok"] as? Int == 300, "\(counts)")
+        #expect(counts["reset"] as? Int == 0, "\(counts)")
+        #expect(server.child.waitForExit(timeout: .seconds(30)) == 0, "log:\n\(server.log)")
+    }
 }

@@ -1,15 +1,17 @@
 # shellcheck shell=bash
 # The Python the WebSocket end-to-end tests run (scripts/e2e/ws_client.py needs the `websockets`
-# library from PyPI, a test-only dependency). Sourced by scripts/test.sh; defines functions only.
+# library from PyPI, scripts/e2e/check_manifests.py needs PyYAML: test-only dependencies). Sourced
+# by scripts/test.sh; defines functions only.
 #
 #   python_venv_for_tests  -> unless SWIFTASGI_TEST_PYTHON is already set: creates (once) the virtual
 #                             environment .build-venv/ at the repository root with the pinned
-#                             websockets installed, and exports SWIFTASGI_TEST_PYTHON=<venv>/bin/python.
+#                             websockets and PyYAML installed, and exports SWIFTASGI_TEST_PYTHON=<venv>/bin/python.
 #                             When that fails (no python3 venv module, no PyPI) it says why and leaves
 #                             the variable unset (Tests/DemoTests/WebSocketTests then report the reason).
 #                             Never fails the calling script.
 
 SWIFTASGI_WEBSOCKETS_VERSION="17.4"
+SWIFTASGI_PYYAML_VERSION="6.0.2"
 
 python_venv_for_tests() {
     if [[ -n "${SWIFTASGI_TEST_PYTHON:-}" ]]; then
@@ -20,9 +22,10 @@ python_venv_for_tests() {
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
     venv="$root/.build-venv"
     python="$venv/bin/python"
-    local check="import sys, websockets; sys.exit(websockets.__version__ != '$SWIFTASGI_WEBSOCKETS_VERSION')"
+    local check="import sys, websockets, yaml; sys.exit(websockets.__version__ != '$SWIFTASGI_WEBSOCKETS_VERSION' or yaml.__version__ != '$SWIFTASGI_PYYAML_VERSION')"
+    local packages=("websockets==$SWIFTASGI_WEBSOCKETS_VERSION" "PyYAML==$SWIFTASGI_PYYAML_VERSION")
     if ! "$python" -c "$check" >/dev/null 2>&1; then
-        echo "creating $venv with websockets==$SWIFTASGI_WEBSOCKETS_VERSION (for the WebSocket end-to-end tests)" >&2
+        echo "creating $venv with ${packages[*]} (for the WebSocket and deployment end-to-end tests)" >&2
         rm -rf "$venv"
         local log
         if ! log=$(python3 -m venv "$venv" 2>&1); then
@@ -33,9 +36,9 @@ python_venv_for_tests() {
         fi
         # Bounded: without PyPI pip would otherwise retry for minutes.
         if ! log=$(timeout 300 "$python" -m pip install --disable-pip-version-check --no-input -q \
-            --timeout 20 --retries 2 "websockets==$SWIFTASGI_WEBSOCKETS_VERSION" 2>&1) \
+            --timeout 20 --retries 2 "${packages[@]}" 2>&1) \
             || ! "$python" -c "$check" >/dev/null 2>&1; then
-            echo "warning: could not install websockets==$SWIFTASGI_WEBSOCKETS_VERSION from PyPI: the WebSocket end-to-end tests will not run" >&2
+            echo "warning: could not install ${packages[*]} from PyPI: the WebSocket end-to-end tests will not run" >&2
             echo "$log" | tail -n 3 >&2
             rm -rf "$venv"
             return 0
