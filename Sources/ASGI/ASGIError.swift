@@ -1,9 +1,29 @@
 /// An error raised by the server into the application (from `send` or `receive`).
 public struct ASGIError: Error, Sendable, Equatable, CustomStringConvertible {
-    private enum Code: Sendable, Equatable {
-        case disconnected, protocolViolation, invalidHeader, contentLengthMismatch, fileUnavailable
+    /// What went wrong, for code that handles the cases differently.
+    ///
+    /// ```swift
+    /// do { try await send(.responseBody(chunk)) } catch let error as ASGIError {
+    ///     switch error.code {
+    ///     case .disconnected: return  // the client left: stop producing
+    ///     case .protocolViolation, .invalidHeader, .contentLengthMismatch, .fileUnavailable: throw error
+    ///     }
+    /// }
+    /// ```
+    public enum Code: Sendable, Hashable {
+        /// See ``ASGIError/disconnected()``.
+        case disconnected
+        /// See ``ASGIError/protocolViolation(_:)``.
+        case protocolViolation
+        /// See ``ASGIError/invalidHeader(_:)``.
+        case invalidHeader
+        /// See ``ASGIError/contentLengthMismatch(_:)``.
+        case contentLengthMismatch
+        /// See ``ASGIError/fileUnavailable(_:)``.
+        case fileUnavailable
     }
-    private let code: Code
+    /// What went wrong.
+    public let code: Code
     /// Human-readable detail.
     public let message: String
 

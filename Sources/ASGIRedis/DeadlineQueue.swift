@@ -1,28 +1,28 @@
+import DequeModule
+
 /// FIFO of commands in send order. Every command has the same timeout, so deadlines are
 /// non-decreasing and the head always expires first: one timer armed for the head serves all.
 /// Completed commands are dropped from the head eagerly (replies arrive in send order).
 struct DeadlineQueue {
-    private var items: [PendingCommand?] = []
-    private var head = 0
+    private var items = Deque<PendingCommand>()
+    /// The most commands queued since the queue was last empty: after a burst of more than
+    /// 4096, the storage is given back once the queue drains.
+    private var peak = 0
 
-    var isEmpty: Bool { head == items.count }
+    var isEmpty: Bool { items.isEmpty }
 
-    var first: PendingCommand? { isEmpty ? nil : items[head] }
+    var first: PendingCommand? { items.first }
 
     mutating func append(_ command: PendingCommand) {
         items.append(command)
+        peak = max(peak, items.count)
     }
 
     mutating func removeFirst() -> PendingCommand {
-        let command = items[head]!
-        items[head] = nil
-        head += 1
-        if head == items.count {
-            items.removeAll(keepingCapacity: items.count <= 4096)
-            head = 0
-        } else if head >= 1024 && head * 2 >= items.count {
-            items.removeFirst(head)
-            head = 0
+        let command = items.removeFirst()
+        if items.isEmpty {
+            if peak > 4096 { items = Deque() }
+            peak = 0
         }
         return command
     }
@@ -34,9 +34,9 @@ struct DeadlineQueue {
 
     /// Removes and returns everything (close).
     mutating func removeAll() -> [PendingCommand] {
-        let rest = items[head...].compactMap { $0 }
-        items.removeAll()
-        head = 0
+        let rest = Array(items)
+        items = Deque()
+        peak = 0
         return rest
     }
 }

@@ -22,23 +22,61 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         case unsupportedCommand(String)
     }
 
+    /// What went wrong, for code that handles the cases differently (the detail is in
+    /// ``description``).
+    ///
+    /// ```swift
+    /// do { value = try await redis.get("k") } catch {
+    ///     switch error.code {
+    ///     case .notConnected, .timeout, .connectionLost: return .text("try again", status: 503)
+    ///     case .server, .invalidURL, .unexpectedReply, .unsupportedCommand: throw error
+    ///     }
+    /// }
+    /// ```
+    public enum Code: Sendable, Hashable {
+        /// No usable connection right now (never connected, reconnecting, closed).
+        case notConnected
+        /// No reply within the command timeout.
+        case timeout
+        /// The connection broke (or the client was closed) while the command waited.
+        case connectionLost
+        /// Redis answered with an error reply (``serverMessage``) where the helper expected data.
+        case server
+        /// The URL given to ``RedisConfiguration/init(url:)`` is not valid.
+        case invalidURL
+        /// A reply of an unexpected type for the helper that sent the command.
+        case unexpectedReply
+        /// A command this client cannot carry (pub/sub, MONITOR, RESP3).
+        case unsupportedCommand
+    }
+
     let kind: Kind
 
     init(_ kind: Kind) { self.kind = kind }
 
+    /// What went wrong.
+    public var code: Code {
+        switch kind {
+        case .notConnected: .notConnected
+        case .timeout: .timeout
+        case .connectionLost: .connectionLost
+        case .server: .server
+        case .invalidURL: .invalidURL
+        case .unexpectedReply: .unexpectedReply
+        case .unsupportedCommand: .unsupportedCommand
+        }
+    }
+
     /// True when Redis could not be reached in time: not connected, timeout, connection lost.
     public var isUnavailable: Bool {
-        switch kind {
+        switch code {
         case .notConnected, .timeout, .connectionLost: true
         case .server, .invalidURL, .unexpectedReply, .unsupportedCommand: false
         }
     }
 
     /// True when the command got no reply within the command timeout.
-    public var isTimeout: Bool {
-        if case .timeout = kind { return true }
-        return false
-    }
+    public var isTimeout: Bool { code == .timeout }
 
     /// The error text of a RESP error reply (`ERR ...`, `WRONGTYPE ...`), if that is the cause.
     public var serverMessage: String? {

@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// The bounded queue between the subscriber (producer, loop thread) and one subscription's
@@ -116,29 +117,26 @@ final class SubscriptionBuffer: @unchecked Sendable {
     }
 }
 
-/// FIFO of events: an array with a moving head, compacted as it drains. Grows with use only, so
-/// a thousand idle subscriptions cost nothing but their empty arrays.
+/// FIFO of events on a `Deque`. Grows with use only, and gives its storage back when it drains
+/// after holding more than 16 events, so a thousand idle subscriptions cost nothing but their
+/// empty deques (which allocate nothing).
 struct EventQueue {
-    private var items: [RedisPubSubEvent] = []
-    private var head = 0
+    private var items = Deque<RedisPubSubEvent>()
+    /// The most events held since the queue was last empty.
+    private var peak = 0
 
-    var count: Int { items.count - head }
+    var count: Int { items.count }
 
     mutating func append(_ event: RedisPubSubEvent) {
         items.append(event)
+        peak = max(peak, items.count)
     }
 
     mutating func popFirst() -> RedisPubSubEvent? {
-        guard head < items.count else { return nil }
-        let event = items[head]
-        items[head] = .resumed  // release the payload now, not at the next compaction
-        head += 1
-        if head == items.count {
-            items.removeAll(keepingCapacity: items.capacity <= 16)
-            head = 0
-        } else if head >= 256 && head * 2 >= items.count {
-            items.removeFirst(head)
-            head = 0
+        guard let event = items.popFirst() else { return nil }
+        if items.isEmpty {
+            if peak > 16 { items = Deque() }
+            peak = 0
         }
         return event
     }

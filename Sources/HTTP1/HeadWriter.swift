@@ -94,6 +94,31 @@ struct HeadWriter: ~Copyable {
         value.withUnsafeBytes { writeField(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), $0) }
     }
 
+    /// `HTTP/1.1 404 Not Found\r\n` for a status in 100...999 and its reason phrase (empty for an
+    /// unregistered code): three digit stores and one copy of the phrase, with one room check.
+    @inline(__always)
+    mutating func writeStatusLine(_ status: Int, phrase: StaticString) {
+        let total = 15 + phrase.utf8CodeUnitCount
+        guard (100...999).contains(status), count + total <= capacity else {
+            write("HTTP/1.1 ")
+            writeDecimal(status)
+            write(" ")
+            write(phrase)
+            write("\r\n")
+            return
+        }
+        let p = UnsafeMutableRawPointer(base + count)
+        p.copyMemory(from: ("HTTP/1.1 " as StaticString).utf8Start, byteCount: 9)
+        p.storeBytes(of: 48 &+ UInt8(truncatingIfNeeded: status / 100), toByteOffset: 9, as: UInt8.self)
+        p.storeBytes(of: 48 &+ UInt8(truncatingIfNeeded: status / 10 % 10), toByteOffset: 10, as: UInt8.self)
+        p.storeBytes(of: 48 &+ UInt8(truncatingIfNeeded: status % 10), toByteOffset: 11, as: UInt8.self)
+        p.storeBytes(of: UInt8(ascii: " "), toByteOffset: 12, as: UInt8.self)
+        (p + 13).copyMemory(from: phrase.utf8Start, byteCount: phrase.utf8CodeUnitCount)
+        p.storeBytes(of: ByteClass.cr, toByteOffset: total - 2, as: UInt8.self)
+        p.storeBytes(of: ByteClass.lf, toByteOffset: total - 1, as: UInt8.self)
+        count += total
+    }
+
     /// A non-negative integer in decimal, written straight into the scratch.
     mutating func writeDecimal(_ value: Int) {
         precondition(value >= 0, "negative number")

@@ -1,3 +1,5 @@
+import ASGI
+
 /// Splits a request-target into path and query and percent-decodes the path.
 enum RequestTarget {
     /// Checks the form of a request-target (RFC 9112 §3.2): origin-form (`/path?query`),
@@ -76,24 +78,8 @@ enum RequestTarget {
     /// Percent-decodes `bytes` like Python's `unquote`: `%XX` with two hex digits becomes a byte,
     /// anything else is kept literally, and the result is decoded as UTF-8 with replacement.
     static func decodePath(_ bytes: UnsafeRawBufferPointer) -> String {
-        guard bytes.contains(UInt8(ascii: "%")) else { return String(decoding: bytes, as: UTF8.self) }
-        return String(unsafeUninitializedCapacity: bytes.count, initializingUTF8With: { out in
-            var i = 0
-            var n = 0
-            while i < bytes.count {
-                if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-                    let high = ByteClass.hexValue(bytes[i + 1]), let low = ByteClass.hexValue(bytes[i + 2])
-                {
-                    out[n] = UInt8(high << 4 | low)
-                    i += 3
-                } else {
-                    out[n] = bytes[i]
-                    i += 1
-                }
-                n += 1
-            }
-            return n
-        })
+        // `.keep` never fails.
+        PercentDecoding.decode(bytes, badEscape: .keep)!
     }
 }
 

@@ -110,17 +110,14 @@ public enum ResponseEncoder {
         return ResponseFraming(body: body, keepAlive: keepAlive)
     }
 
-    /// `HTTP/1.1 200 OK\r\n`: one precomputed line for the registered codes (no String built).
+    /// `HTTP/1.1 404 Not Found\r\n`: the code's digits and its phrase from ``ReasonPhrase`` (a
+    /// constant, no String built); an unregistered code gets an empty phrase.
     static func writeStatusLine(_ status: Int, into writer: inout HeadWriter) {
         if status == 200 {
             writer.write("HTTP/1.1 200 OK\r\n")  // constant length: inlined stores, no lookup
-        } else if let line = statusLine(status) {
-            writer.write(line)
-        } else {
-            writer.write("HTTP/1.1 ")
-            writer.writeDecimal(status)
-            writer.write(" \r\n")
+            return
         }
+        writer.writeStatusLine(status, phrase: ReasonPhrase.of(status) ?? "")
     }
 
     @inline(__always)

@@ -14,8 +14,10 @@ import Synchronization
 /// loop.run()   // blocks this thread until stop()
 /// ```
 public final class EventLoop: @unchecked Sendable {
-    // Safety: the stored state below is touched only on the loop thread (asserted in debug), except
-    // `wakeup` (its own lock), `thread` (written before the loop runs), and `raw` (an immutable pointer).
+    // Safety: the stored state below is touched only on the loop thread (asserted in debug builds
+    // in `enqueueLocal`, `flushAtEndOfTurn`, `endOfTurn` and `close`, the ways in to that state),
+    // except `wakeup` (its own lock), `thread` (written by the thread that starts running the loop,
+    // or closes one that never ran, before anything else), and `raw` (an immutable pointer).
 
     /// The libuv loop. Exposed for the C adapters of this package (hiredis) and tests.
     package let raw: UnsafeMutablePointer<uv_loop_t>
@@ -136,6 +138,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Called by the executor for a job enqueued on the loop thread.
     @inline(__always)
     func enqueueLocal(_ job: UnownedJob) {
+        assert(isInLoopThread, "EventLoop.enqueueLocal off the loop thread")
         localJobs.push(job)
         if !draining && !idleActive {
             // Do not block in poll while jobs wait (they may come from a phase after check).
@@ -148,11 +151,13 @@ public final class EventLoop: @unchecked Sendable {
     /// write-coalescing point of connections and the Redis client.
     @inline(__always)
     public func flushAtEndOfTurn(_ object: any EndOfTurnFlushing) {
+        assert(isInLoopThread, "EventLoop.flushAtEndOfTurn off the loop thread")
         flushList.append(object)
     }
 
     /// Drains local jobs (bounded) and then runs the end-of-turn flushes.
     func endOfTurn() {
+        assert(isInLoopThread, "EventLoop.endOfTurn off the loop thread")
         guard !draining else { return }
         draining = true
         var budget = drainBudget
@@ -189,6 +194,7 @@ public final class EventLoop: @unchecked Sendable {
     public func close() -> Int32 {
         precondition(!closed, "EventLoop closed twice")
         if thread == nil { thread = pthread_self() }
+        assert(isInLoopThread, "EventLoop.close off the thread that ran the loop")
         CurrentLoop.set(self)
         defer { CurrentLoop.set(nil) }
         endOfTurn()

@@ -1,8 +1,9 @@
 import CLibUV
 import Glibc
 
-/// A host-name lookup that does not block the loop: `uv_getaddrinfo` runs getaddrinfo(3) on
-/// libuv's thread pool and calls back on the loop thread. Loop thread only.
+/// The package's one host-name lookup: `uv_getaddrinfo` runs getaddrinfo(3) on libuv's thread
+/// pool and calls back on the loop thread, so a loop never blocks on DNS. Loop thread only;
+/// ``resolve(host:port:)`` is the same lookup for a thread that may wait.
 ///
 /// ```swift
 /// HostLookup.start(loop: loop, host: "redis", port: 6379) { result in
@@ -25,13 +26,34 @@ public final class HostLookup {
     public static func start(
         loop: EventLoop, host: String, port: Int, completion: @escaping (Result<[String], UVError>) -> Void
     ) -> HostLookup {
+        start(on: loop.raw, host: host, port: port, completion: completion)
+    }
+
+    /// The same lookup for a caller that has nothing else to do meanwhile (binding a listening
+    /// socket at start-up, before any loop runs): it runs on a private loop, which this thread
+    /// runs until the completion came, so the thread waits and no other loop is touched.
+    public static func resolve(host: String, port: Int) throws(UVError) -> [String] {
+        let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
+        defer { loop.deallocate() }
+        try uvCheck(uv_loop_init(loop))
+        var outcome: Result<[String], UVError> = .failure(UVError(Int32(UV_EAI_NONAME.rawValue)))
+        start(on: loop, host: host, port: port) { outcome = $0 }
+        uv_run(loop, UV_RUN_DEFAULT)  // returns once the lookup's request is done
+        uv_loop_close(loop)
+        return try outcome.get()
+    }
+
+    private static func start(
+        on loop: UnsafeMutablePointer<uv_loop_t>, host: String, port: Int,
+        completion: @escaping (Result<[String], UVError>) -> Void
+    ) -> HostLookup {
         let lookup = HostLookup(completion: completion)
         // Retained until the callback, which libuv always makes (also after uv_cancel).
         lookup.request.pointee.data = Unmanaged.passRetained(lookup).toOpaque()
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC
-        let status = uv_getaddrinfo(loop.raw, lookup.request, { request, status, result in
+        let status = uv_getaddrinfo(loop, lookup.request, { request, status, result in
             let lookup = Unmanaged<HostLookup>.fromOpaque(request!.pointee.data).takeRetainedValue()
             let outcome: Result<[String], UVError> =
                 status == 0 ? .success(HostLookup.addresses(result)) : .failure(UVError(status))

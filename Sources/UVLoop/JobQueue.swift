@@ -1,39 +1,25 @@
-/// A FIFO of jobs for the loop thread: a growable ring buffer, no allocation in steady state.
-struct JobQueue {
-    private var storage: [UnownedJob?] = Array(repeating: nil, count: 256)
-    private var head = 0
-    private var tail = 0
-    private var mask = 255
+import DequeModule
 
-    var isEmpty: Bool { head == tail }
+/// A FIFO of jobs for the loop thread, on swift-collections' `Deque`: no allocation in steady
+/// state (a deque keeps its capacity as it empties).
+///
+/// Every job the loop executor runs passes through here once, so the hand-written ring buffer
+/// this replaced was measured against `Deque` first (release build, push then pop of a
+/// pointer-sized job held in a class like `EventLoop.localJobs`, callgrind): 78 instructions per
+/// job for the ring buffer against 75 for `Deque` one job at a time, and 63 against 60 in bursts
+/// of 64 or 1000. `Deque` is no slower, so it is used.
+struct JobQueue {
+    private var storage = Deque<UnownedJob>(minimumCapacity: 256)
+
+    var isEmpty: Bool { storage.isEmpty }
 
     @inline(__always)
     mutating func push(_ job: UnownedJob) {
-        storage[tail & mask] = job
-        tail &+= 1
-        if tail &- head > mask { grow() }
+        storage.append(job)
     }
 
     @inline(__always)
     mutating func pop() -> UnownedJob? {
-        guard head != tail else { return nil }
-        let job = storage[head & mask]
-        storage[head & mask] = nil
-        head &+= 1
-        return job
-    }
-
-    private mutating func grow() {
-        var bigger = [UnownedJob?](repeating: nil, count: storage.count * 2)
-        var i = 0
-        while head != tail {
-            bigger[i] = storage[head & mask]
-            head &+= 1
-            i += 1
-        }
-        storage = bigger
-        head = 0
-        tail = i
-        mask = storage.count - 1
+        storage.popFirst()
     }
 }

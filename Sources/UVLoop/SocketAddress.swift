@@ -39,23 +39,22 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Resolves `host` (numeric IPv4/IPv6 first, then the resolver — blocking, for start-up only).
+    /// Resolves `host` for binding: a numeric IPv4/IPv6 address as it is, else the first address
+    /// of ``HostLookup/resolve(host:port:)`` (blocking: for start-up only).
     static func resolve(host: String, port: Int) throws(UVError) -> sockaddr_storage {
+        if let storage = numeric(host, port: port) { return storage }
+        guard let first = try HostLookup.resolve(host: host, port: port).first, let storage = numeric(first, port: port)
+        else { throw UVError(Int32(UV_EAI_NONAME.rawValue)) }
+        return storage
+    }
+
+    /// A numeric IPv4 or IPv6 address and `port` as a socket address; nil for anything else.
+    private static func numeric(_ host: String, port: Int) -> sockaddr_storage? {
         var storage = sockaddr_storage()
         let ok = withUnsafeMutablePointer(to: &storage) { pointer -> Bool in
             pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { uv_ip4_addr(host, Int32(port), $0) == 0 }
                 || pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { uv_ip6_addr(host, Int32(port), $0) == 0 }
         }
-        if ok { return storage }
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &result)
-        guard status == 0, let first = result else { throw UVError(Int32(UV_EAI_NONAME.rawValue)) }
-        defer { freeaddrinfo(result) }
-        withUnsafeMutableBytes(of: &storage) { target in
-            target.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
-        }
-        return storage
+        return ok ? storage : nil
     }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import Glibc
 
 /// The FIFO queue and the threads behind ``BlockingPool``: a pthread mutex and condition
@@ -12,8 +13,7 @@ final class BlockingQueue: @unchecked Sendable {
     private let maxThreads: Int
     /// Jobs allowed to wait for a thread (nil: no bound).
     private let maxQueued: Int?
-    private var jobs: [Job] = []
-    private var head = 0
+    private var jobs = Deque<Job>()
     private var threads = 0
     private var idle = 0
     private var closed = false
@@ -42,14 +42,14 @@ final class BlockingQueue: @unchecked Sendable {
     func submit(_ job: @escaping Job) -> Bool {
         pthread_mutex_lock(mutex)
         // Jobs beyond the idle threads and the threads still to start wait in the queue.
-        let waiting = jobs.count - head - idle - (maxThreads - threads)
+        let waiting = jobs.count - idle - (maxThreads - threads)
         if let maxQueued, waiting >= maxQueued {
             pthread_mutex_unlock(mutex)
             return false
         }
         jobs.append(job)
         // Idle threads (woken or about to be) take one queued job each; start a thread for the rest.
-        let startThread = jobs.count - head > idle && threads < maxThreads
+        let startThread = jobs.count > idle && threads < maxThreads
         if startThread { threads += 1 }
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
@@ -81,21 +81,12 @@ final class BlockingQueue: @unchecked Sendable {
     private func work() {
         pthread_mutex_lock(mutex)
         while true {
-            while head == jobs.count && !closed {
+            while jobs.isEmpty && !closed {
                 idle += 1
                 pthread_cond_wait(condition, mutex)
                 idle -= 1
             }
-            guard head < jobs.count else { break }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 64 && head * 2 >= jobs.count {
-                jobs.removeFirst(head)
-                head = 0
-            }
+            guard let job = jobs.popFirst() else { break }
             pthread_mutex_unlock(mutex)
             job()
             pthread_mutex_lock(mutex)

@@ -7,6 +7,8 @@ enum JSONNode {
     case uint(UInt64)
     case float(Float)
     case double(Double)
+    /// A number already in its JSON form (a `Decimal`).
+    case number(String)
     case string(String)
     case array(JSONArrayBox)
     case object(JSONObjectBox)

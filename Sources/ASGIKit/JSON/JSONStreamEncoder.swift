@@ -74,6 +74,16 @@ final class JSONStreamEncoder: Encoder {
             writeString(string)
             return
         }
+        switch JSONFoundationValue.of(value) {
+        case .string(let text)?:
+            writeString(text)
+            return
+        case .number(let text)?:
+            bytes.append(contentsOf: text.utf8)
+            return
+        case nil:
+            break
+        }
         let savedBase = valueBase
         let start = bytes.count
         valueBase = stack.count
@@ -101,7 +111,7 @@ final class JSONStreamEncoder: Encoder {
             throw EncodingError.invalidValue(
                 value, EncodingError.Context(codingPath: keys, debugDescription: "\(value) is not valid in JSON"))
         }
-        bytes.append(contentsOf: value.description.utf8)
+        value.appendJSON(to: &bytes)
     }
 
     func writeBool(_ value: Bool) { value ? append("true") : append("false") }

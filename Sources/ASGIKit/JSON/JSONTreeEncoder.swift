@@ -1,7 +1,5 @@
-/// A small `Encoder` producing a ``JSONNode`` tree (no Foundation). Keyed containers keep their
-/// keys in encoding order. Differences from Foundation's `JSONEncoder` defaults: `Data` and
-/// `URL` encode with their own `Codable` conformance (a byte array, a keyed object), `/` is not
-/// escaped, floating-point values print in Swift's shortest form.
+/// A small `Encoder` producing a ``JSONNode`` tree. Keyed containers keep their keys in encoding
+/// order; the values come out as Foundation's `JSONEncoder` writes them (see ``JSON``).
 final class JSONTreeEncoder: Encoder {
     private let parent: JSONTreeEncoder?
     private let key: (any CodingKey)?
@@ -55,6 +53,11 @@ final class JSONTreeEncoder: Encoder {
     /// child encoder.
     func encodeNested<T: Encodable>(_ value: T, key: (any CodingKey)?) throws -> JSONNode {
         if let string = value as? String { return .string(string) }
+        switch JSONFoundationValue.of(value) {
+        case .string(let text)?: return .string(text)
+        case .number(let text)?: return .number(text)
+        case nil: break
+        }
         let child = JSONTreeEncoder(parent: self, key: key)
         try value.encode(to: child)
         return child.node ?? .object(JSONObjectBox())

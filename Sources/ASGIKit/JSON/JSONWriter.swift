@@ -11,10 +11,11 @@ struct JSONWriter {
         case .uint(let value): append(String(value))
         case .float(let value):
             guard value.isFinite else { throw Self.nonFinite(value) }
-            append(value.description)
+            value.appendJSON(to: &bytes)
         case .double(let value):
             guard value.isFinite else { throw Self.nonFinite(value) }
-            append(value.description)
+            value.appendJSON(to: &bytes)
+        case .number(let text): append(text)
         case .string(let value): writeString(value)
         case .array(let box):
             bytes.append(UInt8(ascii: "["))

@@ -1,3 +1,5 @@
+import ASGI
+
 /// The query string's `name=value` pairs, percent-decoded (`+` is a space), in order, repeated
 /// names kept. A pair without `=` has an empty value; empty pairs (`a=1&&b=2`) are skipped.
 ///
@@ -25,8 +27,8 @@ public struct QueryParameters: Sendable, RandomAccessCollection {
                 let equals = piece.firstIndex(of: UInt8(ascii: "="))
                 let rawName = piece[..<(equals ?? end)]
                 let rawValue = equals.map { piece[($0 + 1)...] } ?? []
-                guard let name = PercentDecoding.decode(rawName, plusAsSpace: true),
-                    let value = PercentDecoding.decode(rawValue, plusAsSpace: true)
+                guard let name = PercentDecoding.decode(rawName, plusAsSpace: true, badEscape: .fail),
+                    let value = PercentDecoding.decode(rawValue, plusAsSpace: true, badEscape: .fail)
                 else { throw HTTPError(400, "Invalid percent-encoding in the query string") }
                 pairs.append((name, value))
             }

@@ -19,11 +19,17 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     /// Extra response headers (e.g. `allow` on a 405).
     public var headers: Headers
 
-    /// An error answered with `status`; the body is `message`, or the status' reason phrase.
+    /// An error answered with `status`; the body is `message`, or the status' reason phrase
+    /// ("HTTP 599" for a code without one).
     public init(_ status: Int, _ message: String? = nil, headers: Headers = Headers()) {
         self.status = status
-        self.message = message ?? HTTPStatus.reasonPhrase(status)
+        self.message = message ?? Self.reasonPhrase(status)
         self.headers = headers
+    }
+
+    private static func reasonPhrase(_ status: Int) -> String {
+        guard let phrase = ReasonPhrase.of(status) else { return "HTTP \(status)" }
+        return phrase.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
     }
 
     public var description: String { "HTTPError(\(status), \(message))" }

@@ -1,3 +1,5 @@
+import ASGI
+
 /// The routes of a ``Router`` frozen for serving: a hash of the static paths (one lookup for the
 /// common case) in front of a segment trie (parameters, catch-alls), both read-only.
 final class RouteTable: Sendable {
@@ -93,7 +95,7 @@ final class RouteTable: Sendable {
             if end > start {
                 var segment = rawPath[start..<end]
                 if decoding, segment.contains(UInt8(ascii: "%")),
-                    let decoded = PercentDecoding.decodeBytes(segment, plusAsSpace: false)
+                    let decoded = PercentDecoding.decodeBytes(segment, badEscape: .fail)
                 {
                     segment = decoded[...]
                 }

@@ -76,7 +76,7 @@ extension StaticFiles {
             guard !part.isEmpty else { return nil }
             let bytes: [UInt8]
             if part.contains(UInt8(ascii: "%")) {
-                guard let decoded = PercentDecoding.decodeBytes(part, plusAsSpace: false) else { return nil }
+                guard let decoded = PercentDecoding.decodeBytes(part, badEscape: .fail) else { return nil }
                 bytes = decoded
             } else {
                 bytes = Array(part)

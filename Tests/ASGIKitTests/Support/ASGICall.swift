@@ -65,16 +65,7 @@ func call(
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
+/// As the server decodes `scope.path`: bad escapes kept literally.
 private func percentDecoded(_ path: String) -> String {
-    var out: [UInt8] = []
-    var utf8 = Array(path.utf8)[...]
-    while let byte = utf8.popFirst() {
-        if byte == UInt8(ascii: "%"), utf8.count >= 2, let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
-            out.append(value)
-            utf8 = utf8.dropFirst(2)
-        } else {
-            out.append(byte)
-        }
-    }
-    return String(decoding: out, as: UTF8.self)
+    PercentDecoding.decode(Array(path.utf8), badEscape: .keep)!
 }
