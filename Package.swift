@@ -23,11 +23,15 @@ let package = Package(
         .library(name: "WebSocket", targets: ["WebSocket"]),
         .executable(name: "asgi-demo", targets: ["Demo"]),
         .executable(name: "Benchmarks", targets: ["Benchmarks"]),
+        .executable(name: "service-example", targets: ["ServiceExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped as system-library targets (no logic in the shims).
@@ -60,7 +64,12 @@ let package = Package(
         // The protocol server, its configuration and process management (no command-line parser).
         .target(
             name: "ASGIServer",
-            dependencies: ["ASGI", "HTTP1", "UVLoop", "WebSocket", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ASGI", "HTTP1", "UVLoop", "WebSocket", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict),
         // uvicorn-style flags, the environment and --env-file, for executables that want them.
         .target(
@@ -78,8 +87,10 @@ let package = Package(
         .target(
             name: "ASGIRedis",
             dependencies: [
-                "CRedisUV", "CHiredis", "UVLoop", .product(name: "Logging", package: "swift-log"),
+                "ASGI", "CRedisUV", "CHiredis", "UVLoop", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // The small web framework: router, request, response, JSON, middleware, blocking handlers.
@@ -104,6 +115,15 @@ let package = Package(
             name: "Benchmarks", dependencies: [], path: "Benchmarks",
             // Peer servers (a Python app, a Hummingbird package) the benchmark builds and runs itself.
             exclude: ["Peers"], swiftSettings: strict),
+        // A server and a Redis client run by swift-service-lifecycle's ServiceGroup.
+        .executableTarget(
+            name: "ServiceExample",
+            dependencies: [
+                "ASGIKit", "ASGIRedis", "ASGIServer", "UVLoop", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/ServiceExample",
+            swiftSettings: strict),
 
         .testTarget(name: "ASGITests", dependencies: ["ASGI"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "ASGI"], exclude: ["Differential/corpus.json"]),
@@ -115,5 +135,11 @@ let package = Package(
         .testTarget(name: "ASGIKitTests", dependencies: ["ASGIKit", "ASGIServer", "ASGITesting", "ASGI", "UVLoop"]),
         .testTarget(name: "ASGIRedisTests", dependencies: ["ASGIRedis", "UVLoop"]),
         .testTarget(name: "DemoTests", dependencies: []),
+        .testTarget(
+            name: "ASGIServiceTests",
+            dependencies: [
+                "ASGIServer", "ASGIRedis", "ASGI", "UVLoop", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
     ]
 )

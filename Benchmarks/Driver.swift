@@ -19,11 +19,14 @@ enum Driver {
         }
 
         // Only a websocket run against peers alone (--ws-servers without asgi-demo) does without the demo.
-        let needsDemo = options.scenarios.contains { $0 != .websocket }
+        let needsDemo =
+            options.scenarios.contains { $0 != .websocket }
             || options.wsServers.contains { !$0.isPeer }
         let located = locateDemo(options.serverBinary)
         guard let demo = located ?? (needsDemo ? nil : options.serverBinary) else {
-            print("asgi-demo not found at \(options.serverBinary): build it first with `swift build -c release --product asgi-demo` (or pass --server-binary PATH)")
+            print(
+                "asgi-demo not found at \(options.serverBinary): build it first with `swift build -c release --product asgi-demo` (or pass --server-binary PATH)"
+            )
             return 2
         }
         var baseline: String?
@@ -47,7 +50,8 @@ enum Driver {
         options.allCPUs = Host.allowedCPUList() ?? "0-\(Host.onlineCPUs - 1)"
         let fileLimit = Host.raiseFileLimit()
         if fileLimit < UInt(options.idleConnections + 1000)
-            && (options.scenarios.contains(.idle) || options.scenarios.contains(.websocket)) {
+            && (options.scenarios.contains(.idle) || options.scenarios.contains(.websocket))
+        {
             print("WARNING: open-files limit \(fileLimit) is low for \(options.idleConnections) idle connections")
         }
         Host.pinSelf(toCPU: options.clientCPU)
@@ -71,13 +75,16 @@ enum Driver {
             print("nginx is not installed: candidate-only run (apt-get install nginx-light to compare)")
         }
         let store = ResultStore()
-        let launcher = ServerLauncher(options: options, runDir: runDir, demoBinary: demo, nginxBinary: nginx, redisURL: nil,
-                                      baselineBinary: baseline)
-        print("SwiftASGI Benchmarks: \(options.scenarios.map(\.rawValue).joined(separator: ",")), \(options.rounds) round(s) × \(options.duration)"
-              + ", \(options.connections) connections, servers on CPU \(options.serverCPU), wrk on CPU \(options.clientCPU); logs in \(runDir)")
+        let launcher = ServerLauncher(
+            options: options, runDir: runDir, demoBinary: demo, nginxBinary: nginx, redisURL: nil,
+            baselineBinary: baseline)
+        print(
+            "SwiftASGI Benchmarks: \(options.scenarios.map(\.rawValue).joined(separator: ",")), \(options.rounds) round(s) × \(options.duration)"
+                + ", \(options.connections) connections, servers on CPU \(options.serverCPU), wrk on CPU \(options.clientCPU); logs in \(runDir)")
 
-        var load = LoadScenarios(options: options, launcher: launcher, wrk: wrk, redisBinary: Host.which("redis-server"),
-                                 pipelineScript: pipelineScript, store: store)
+        var load = LoadScenarios(
+            options: options, launcher: launcher, wrk: wrk, redisBinary: Host.which("redis-server"),
+            pipelineScript: pipelineScript, store: store)
         load.run()
         let transfer = TransferScenarios(options: options, launcher: launcher, wrk: wrk, store: store)
         transfer.run()
@@ -90,14 +97,17 @@ enum Driver {
         let idle = Summary.idle(store, connections: options.idleConnections)
         let wsTests = webSocket.tests.map(\.name)
         let wsRows = options.scenarios.contains(.websocket) ? Summary.webSocket(store, tests: wsTests) : []
-        let wsIdle = Summary.idle(store.wsIdleRuns, failures: store.failures.filter { $0.scenario == .websocket },
-                                  connections: options.idleConnections)
+        let wsIdle = Summary.idle(
+            store.wsIdleRuns, failures: store.failures.filter { $0.scenario == .websocket },
+            connections: options.idleConnections)
         let transferRows = TransferSummary.rows(store, tests: transfer.tests)
-        let targets = Summary.targets(rows) + TransferSummary.targets(transferRows, tests: transfer.tests)
+        let targets =
+            Summary.targets(rows) + TransferSummary.targets(transferRows, tests: transfer.tests)
             + Summary.webSocketTargets(wsRows, idle: wsIdle, echo: wsTests[0], stream: wsTests[1])
-        Report.printTables(rows: rows, idle: idle, targets: targets, failures: store.failures, connections: options.idleConnections,
-                           webSocket: wsRows, webSocketIdle: wsIdle, webSocketConnections: options.connections,
-                           transfer: transferRows, loadConnections: options.connections)
+        Report.printTables(
+            rows: rows, idle: idle, targets: targets, failures: store.failures, connections: options.idleConnections,
+            webSocket: wsRows, webSocketIdle: wsIdle, webSocketConnections: options.connections,
+            transfer: transferRows, loadConnections: options.connections)
 
         let document = Document(
             meta: meta(options, store: store, wrk: wrk, nginx: nginx, fileLimit: fileLimit),
@@ -115,7 +125,8 @@ enum Driver {
             print("cannot write \(options.jsonPath): \(error)")
             return 2
         }
-        let failed = rows.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
+        let failed =
+            rows.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
             || idle.contains { $0.failed || $0.roundsOK < $0.roundsTotal } || !store.failures.isEmpty
             || wsRows.contains { $0.failed || $0.roundsOK < $0.roundsTotal } || wsIdle.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
             || transferRows.contains { $0.failed || $0.roundsOK < $0.roundsTotal }
@@ -142,16 +153,20 @@ enum Driver {
         if options.scenarios.contains(where: \.usesWrk) { versions["wrk"] = firstLine([wrk, "-v"]) }
         let python = "\(options.venv)/bin/python"
         if options.scenarios.contains(.websocket) || options.scenarios.contains(.staticFiles),
-           FileManager.default.isExecutableFile(atPath: python) {
+            FileManager.default.isExecutableFile(atPath: python)
+        {
             // starlette only when the venv has it (a venv made before it was added still serves websocket)
-            versions["python-peers"] = firstLine([python, "-c", """
+            versions["python-peers"] = firstLine([
+                python, "-c",
+                """
                 import sys, uvicorn, websockets, uvloop, httptools, granian
                 try:
                     import starlette; s = starlette.__version__
                 except ImportError:
                     s = 'not installed'
                 print('python', sys.version.split()[0], 'uvicorn', uvicorn.__version__, 'websockets', websockets.__version__, 'uvloop', uvloop.__version__, 'httptools', httptools.__version__, 'granian', granian.__version__, 'starlette', s)
-                """])
+                """,
+            ])
         }
         if options.scenarios.contains(.websocket) {
             versions["hummingbird-ws"] = "hummingbird 2.28.1, hummingbird-websocket 2.8.1 (\(options.hbDir))"
@@ -159,18 +174,20 @@ enum Driver {
         }
         if let nginx { versions["nginx"] = firstLine([nginx, "-v"]) }
         if let redis = Host.which("redis-server") { versions["redis-server"] = firstLine([redis, "--version"]) }
-        let cpu = (ProcFS.read("/proc/cpuinfo") ?? "").split(separator: "\n")
+        let cpu =
+            (ProcFS.read("/proc/cpuinfo") ?? "").split(separator: "\n")
             .first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "" } ?? ""
         return Meta(
             date: ISO8601DateFormatter().string(from: Date()),
             kernel: (ProcFS.read("/proc/sys/kernel/osrelease") ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
             cpu: cpu, cpuCount: Host.onlineCPUs, fileLimit: fileLimit, versions: versions,
-            settings: Settings(rounds: options.rounds, duration: options.duration, warmup: options.warmup,
-                               connections: options.connections, pipelineDepth: options.pipelineDepth,
-                               idleConnections: options.idleConnections, serverCPU: options.serverCPU,
-                               clientCPU: options.clientCPU, sharedCPUs: options.allCPUs, scenarios: options.scenarios,
-                               baselineBinary: options.baselineBinary),
+            settings: Settings(
+                rounds: options.rounds, duration: options.duration, warmup: options.warmup,
+                connections: options.connections, pipelineDepth: options.pipelineDepth,
+                idleConnections: options.idleConnections, serverCPU: options.serverCPU,
+                clientCPU: options.clientCPU, sharedCPUs: options.allCPUs, scenarios: options.scenarios,
+                baselineBinary: options.baselineBinary),
             commands: store.commands, runDir: options.runDir, rounds: store.roundNotes)
     }
 }

@@ -57,7 +57,7 @@ struct LoadScenarios {
         let withNginx: [ServerRole] = launcher.nginxBinary != nil ? [.demo, .nginx] : [.demo]
         let baseline: [ServerRole] = launcher.baselineBinary != nil ? [.demoBaseline] : []
         switch scenario {
-        case .plaintext: return withNginx + baseline
+        case .plaintext: return withNginx + baseline + [.demoMetrics]
         case .pipelined: return withNginx
         case .json: return [.demo]
         case .plaintextRaw: return [.demoRaw]
@@ -115,10 +115,12 @@ struct LoadScenarios {
             print("--- warm-up (\(options.warmup) per server)")
             for role in ServerRole.allCases {
                 guard let server = servers[role], let job = jobs.first(where: { $0.role == role }) else { continue }
-                let argv = WrkRunner.command(wrk: wrk, cpus: clientCPUList(role), connections: options.connections,
-                                             duration: options.warmup, url: server.url + job.path, latency: false)
-                _ = try? WrkRunner.run(argv, serverRoot: server.pid, extraRoot: nil,
-                                       rawPath: "\(options.runDir)/raw/warmup-\(role.rawValue).txt")
+                let argv = WrkRunner.command(
+                    wrk: wrk, cpus: clientCPUList(role), connections: options.connections,
+                    duration: options.warmup, url: server.url + job.path, latency: false)
+                _ = try? WrkRunner.run(
+                    argv, serverRoot: server.pid, extraRoot: nil,
+                    rawPath: "\(options.runDir)/raw/warmup-\(role.rawValue).txt")
             }
         }
 

@@ -101,7 +101,7 @@ struct Options: Sendable {
           --quick                smoke test: 1 round, 3s runs, 1s warm-up (explicit options still win)
           -h, --help             this text
 
-        scenarios: plaintext (GET /), pipelined (GET / × depth per write), json (GET /json), plaintext-raw
+        scenarios: plaintext (GET /; also asgi-demo-metrics, the same with --metrics-port 0), pipelined (GET / × depth per write), json (GET /json), plaintext-raw
         (--raw-app), redis-get (GET /get via redis-server on the client CPU), idle (RSS per idle connection),
         websocket (WebSocket echo at /ws, see below), workers (GET /, the --workers sweep): single (no --workers, on the server CPU, wrk on the client CPU),
         workers-1 (--workers 1: supervisor + 1 worker, whole tree on the server CPU, wrk on the client CPU)

@@ -17,8 +17,10 @@ struct PeerPaths: Sendable {
 }
 
 enum PeerSetup {
-    static let pythonPackages = ["uvicorn==0.54.0", "websockets==17.4", "uvloop==0.23.0", "httptools==0.9.0", "granian==2.8.7",
-                                 "starlette==1.10.0"]
+    static let pythonPackages = [
+        "uvicorn==0.54.0", "websockets==17.4", "uvloop==0.23.0", "httptools==0.9.0", "granian==2.8.7",
+        "starlette==1.10.0",
+    ]
     static let pythonImports = "import uvicorn, websockets, uvloop, httptools, granian"
     /// Checked only when the static scenario runs: a venv made before Starlette was added still
     /// serves the websocket scenario as it is (no pip run, so no network needed).
@@ -33,8 +35,10 @@ enum PeerSetup {
 
     /// Prepares what `roles` need (`starlette`: the static scenario's uvicorn app); each peer that
     /// cannot be had is reported through `fail`.
-    static func prepare(_ roles: [ServerRole], options: Options, starlette: Bool = false,
-                        fail: (ServerRole, String) -> Void) -> PeerPaths {
+    static func prepare(
+        _ roles: [ServerRole], options: Options, starlette: Bool = false,
+        fail: (ServerRole, String) -> Void
+    ) -> PeerPaths {
         var paths = PeerPaths()
         let python = roles.filter { $0 == .uvicorn || $0 == .granian }
         if !python.isEmpty {
@@ -100,13 +104,16 @@ enum PeerSetup {
         }
         let dir = options.hbDir
         let binary = "\(dir)/.build/release/HBWSEcho"
-        let copies = [("\(peers)/hummingbird-ws/Package.swift", "\(dir)/Package.swift"),
-                      ("\(peers)/hummingbird-ws/Sources/HBWSEcho/main.swift", "\(dir)/Sources/HBWSEcho/main.swift")]
+        let copies = [
+            ("\(peers)/hummingbird-ws/Package.swift", "\(dir)/Package.swift"),
+            ("\(peers)/hummingbird-ws/Sources/HBWSEcho/main.swift", "\(dir)/Sources/HBWSEcho/main.swift"),
+        ]
         let fm = FileManager.default
         let changed = copies.contains { fm.contents(atPath: $0.0) != fm.contents(atPath: $0.1) }
         if !changed && fm.isExecutableFile(atPath: binary) { return .success(binary) }
         guard options.installPeers else {
-            return fm.isExecutableFile(atPath: binary) ? .success(binary)
+            return fm.isExecutableFile(atPath: binary)
+                ? .success(binary)
                 : .failure(BenchError("\(binary) is not built and --no-install was given"))
         }
         do {
@@ -124,7 +131,8 @@ enum PeerSetup {
         print("--- building the Hummingbird WebSocket peer (release) in \(dir) (minutes the first time; log \(log))")
         // unpinned: the driver is pinned to the client CPU and its children inherit that
         guard run(["taskset", "-c", options.allCPUs, swift, "build", "-c", "release"], log: log, cwd: dir) == 0,
-              fm.isExecutableFile(atPath: binary) else {
+            fm.isExecutableFile(atPath: binary)
+        else {
             return .failure(BenchError("swift build -c release in \(dir) failed\(ServerLauncher.logTail(log))"))
         }
         return .success(binary)

@@ -37,7 +37,8 @@ enum ProcFS {
         var children: [pid_t: [pid_t]] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry), let fields = statFields(pid), fields.count > 1,
-                  let parent = pid_t(fields[1]) else { continue }
+                let parent = pid_t(fields[1])
+            else { continue }
             children[parent, default: []].append(pid)
         }
         var out: [pid_t] = []

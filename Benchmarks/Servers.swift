@@ -11,6 +11,8 @@ enum ServerRole: String, Codable, Sendable, CaseIterable {
     case demoWorkers2 = "asgi-demo-workers-2"
     /// --baseline-binary: an older asgi-demo build, run with the same flags as asgi-demo.
     case demoBaseline = "asgi-demo-baseline"
+    /// asgi-demo with `--metrics-port 0`: what keeping the Prometheus metrics costs.
+    case demoMetrics = "asgi-demo-metrics"
     case nginx
     case uvicorn
     case granian
@@ -76,28 +78,33 @@ enum GeneratedFiles {
 
     /// nginx with one worker answering every request with a fixed text/plain "Hello, World!".
     static func nginxConfig(in dir: String, port: UInt16) throws -> String {
-        try nginxConfig(in: dir, port: port, http: "", locations: """
-                    location / {
-                        return 200 "Hello, World!";
-                    }
-            """)
+        try nginxConfig(
+            in: dir, port: port, http: "",
+            locations: """
+                        location / {
+                            return 200 "Hello, World!";
+                        }
+                """)
     }
 
     /// The same nginx serving `staticDir` at /static/ through sendfile(2), and "Hello, World!" at
     /// / for the readiness probe.
     static func nginxStaticConfig(in dir: String, port: UInt16, staticDir: String) throws -> String {
-        try nginxConfig(in: dir, port: port, http: """
-                sendfile on;
-                tcp_nopush on;
+        try nginxConfig(
+            in: dir, port: port,
+            http: """
+                    sendfile on;
+                    tcp_nopush on;
 
-            """, locations: """
-                    location = / {
-                        return 200 "Hello, World!";
-                    }
-                    location /static/ {
-                        alias \(staticDir)/;
-                    }
-            """)
+                """,
+            locations: """
+                        location = / {
+                            return 200 "Hello, World!";
+                        }
+                        location /static/ {
+                            alias \(staticDir)/;
+                        }
+                """)
     }
 
     /// The nginx configuration both share: `http` goes into the http block, `locations` into the server block.
@@ -162,37 +169,45 @@ struct ServerLauncher {
             guard let baselineBinary else { throw BenchError("no --baseline-binary given") }
             return [baselineBinary] + flags
         case .demoWorkers1, .demoWorkers2: return demo + ["--workers", String(role.workers!)]
+        case .demoMetrics: return demo + ["--metrics-port", "0"]
         case .demoRaw: return demo + ["--raw-app"]
         case .demoRedis:
             guard let redisURL else { throw BenchError("no redis-server running") }
             return demo + ["--redis-url", redisURL]
         case .nginx:
             guard let nginxBinary else { throw BenchError("nginx is not installed") }
-            let config = try staticDir.map { try GeneratedFiles.nginxStaticConfig(in: runDir, port: port, staticDir: $0) }
+            let config =
+                try staticDir.map { try GeneratedFiles.nginxStaticConfig(in: runDir, port: port, staticDir: $0) }
                 ?? GeneratedFiles.nginxConfig(in: runDir, port: port)
             return [nginxBinary, "-p", runDir, "-e", "\(runDir)/nginx-error.log", "-c", config]
         case .uvicorn:
             guard let python = peers.python, let app = peers.appDir else { throw BenchError("uvicorn is not installed") }
             if let staticDir {
                 // the same line running Starlette's StaticFiles, no WebSocket settings
-                return ["env", "PYTHONPATH=\(app)", "STATIC_DIR=\(staticDir)", python, "-m", "uvicorn", "static_starlette:app",
-                        "--host", "127.0.0.1", "--port", String(port), "--loop", "uvloop", "--http", "httptools",
-                        "--no-access-log", "--workers", "1", "--timeout-keep-alive", "300", "--backlog", "4096",
-                        "--log-level", "warning"]
+                return [
+                    "env", "PYTHONPATH=\(app)", "STATIC_DIR=\(staticDir)", python, "-m", "uvicorn", "static_starlette:app",
+                    "--host", "127.0.0.1", "--port", String(port), "--loop", "uvloop", "--http", "httptools",
+                    "--no-access-log", "--workers", "1", "--timeout-keep-alive", "300", "--backlog", "4096",
+                    "--log-level", "warning",
+                ]
             }
             // anchors' uvicorn line, with the WebSocket implementation named and deflate off
-            return ["env", "PYTHONPATH=\(app)", python, "-m", "uvicorn", "ws_echo:app", "--host", "127.0.0.1",
-                    "--port", String(port), "--ws", "websockets", "--ws-per-message-deflate", "false",
-                    "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--workers", "1",
-                    "--timeout-keep-alive", "300", "--backlog", "4096", "--log-level", "warning"]
+            return [
+                "env", "PYTHONPATH=\(app)", python, "-m", "uvicorn", "ws_echo:app", "--host", "127.0.0.1",
+                "--port", String(port), "--ws", "websockets", "--ws-per-message-deflate", "false",
+                "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--workers", "1",
+                "--timeout-keep-alive", "300", "--backlog", "4096", "--log-level", "warning",
+            ]
         case .granian:
             guard let granian = peers.granian, let app = peers.appDir else { throw BenchError("granian is not installed") }
             // anchors' granian line without --no-ws; with a static folder, granian serves it itself
             // (the app, which only answers GET /, never sees /static/)
             let files = staticDir.map { ["--static-path-route", "/static", "--static-path-mount", $0] } ?? []
-            return ["env", "PYTHONPATH=\(app)", granian, "--interface", "asgi", "--workers", "1", "--runtime-threads", "1",
-                    "--loop", "uvloop", "--http", "1", "--host", "127.0.0.1", "--port", String(port),
-                    "--backlog", "4096", "--log-level", "warning", "--no-access-log"] + files + ["ws_echo:app"]
+            return [
+                "env", "PYTHONPATH=\(app)", granian, "--interface", "asgi", "--workers", "1", "--runtime-threads", "1",
+                "--loop", "uvloop", "--http", "1", "--host", "127.0.0.1", "--port", String(port),
+                "--backlog", "4096", "--log-level", "warning", "--no-access-log",
+            ] + files + ["ws_echo:app"]
         case .hummingbirdWS:
             guard let binary = peers.hummingbird else { throw BenchError("the Hummingbird WebSocket peer is not built") }
             return ["env", "HB_PORT=\(port)", "HB_THREADS=1", binary]
@@ -284,8 +299,10 @@ struct RedisServer {
     static func start(binary: String, cpu: Int, runDir: String) -> Result<RedisServer, BenchError> {
         do {
             let port = try TCP.freePort()
-            let argv = ["taskset", "-c", String(cpu), binary, "--bind", "127.0.0.1", "--port", String(port),
-                        "--save", "", "--appendonly", "no", "--daemonize", "no"]
+            let argv = [
+                "taskset", "-c", String(cpu), binary, "--bind", "127.0.0.1", "--port", String(port),
+                "--save", "", "--appendonly", "no", "--daemonize", "no",
+            ]
             print("--- start redis-server: \(argv.map { $0.isEmpty ? "''" : $0 }.joined(separator: " "))")
             let log = "\(runDir)/redis-server.log"
             let pid = try Children.start(argv, output: log)

@@ -152,8 +152,10 @@ enum Summary {
         return rows
     }
 
-    static func row(_ role: ServerRole, _ scenario: Scenario, runs: [LoadRun], failures: [Failure],
-                            sharedCPUs: Int) -> SummaryRow {
+    static func row(
+        _ role: ServerRole, _ scenario: Scenario, runs: [LoadRun], failures: [Failure],
+        sharedCPUs: Int
+    ) -> SummaryRow {
         var row = SummaryRow(server: role, scenario: scenario, label: role.label(in: scenario))
         let ok = runs.filter(\.ok)
         row.roundsTotal = runs.count
@@ -178,8 +180,9 @@ enum Summary {
             func total(_ key: KeyPath<RedisTraffic, Int?>) -> Int? {
                 traffic.allSatisfy { $0[keyPath: key] != nil } ? traffic.reduce(0) { $0 + $1[keyPath: key]! } : nil
             }
-            row.redis = RedisTraffic(commands: traffic.reduce(0) { $0 + $1.commands }, reads: total(\.reads),
-                                     netInputBytes: total(\.netInputBytes), httpRequests: total(\.httpRequests))
+            row.redis = RedisTraffic(
+                commands: traffic.reduce(0) { $0 + $1.commands }, reads: total(\.reads),
+                netInputBytes: total(\.netInputBytes), httpRequests: total(\.httpRequests))
         }
         let client = (row.wrkCPUPctMedian ?? 0) + (row.redisCPUPctMedian ?? 0)
         if !role.pinned {
@@ -211,6 +214,7 @@ enum Summary {
             case (.demoRaw, .plaintextRaw): basis = (.nginx, .plaintext)
             case (.demo, .json): basis = (.demoRaw, .plaintextRaw)
             case (.demoRedis, .redisGet): basis = (.demo, .plaintext)
+            case (.demoMetrics, .plaintext): basis = (.demo, .plaintext)
             case (.demoWorkers1, .workers), (.demoWorkers2, .workers): basis = (.demo, .workers)
             default: basis = nil
             }
@@ -232,31 +236,43 @@ enum Summary {
             rows.first { $0.server == role && $0.scenario == scenario && !$0.failed }?.rpsMedian
         }
         func make(_ name: String, _ formula: String, _ value: Double?, target: Double?, note: String? = nil) -> Target {
-            Target(name: name, formula: formula, value: value, target: target,
-                   met: target.flatMap { t in value.map { $0 >= t } }, note: note)
+            Target(
+                name: name, formula: formula, value: value, target: target,
+                met: target.flatMap { t in value.map { $0 >= t } }, note: note)
         }
         var out: [Target] = [
-            make("router overhead", "asgi-demo plaintext / asgi-demo-raw plaintext-raw",
-                 ratio(rps(.demo, .plaintext), rps(.demoRaw, .plaintextRaw)), target: 0.9),
-            make("json", "asgi-demo json / asgi-demo-raw plaintext-raw",
-                 ratio(rps(.demo, .json), rps(.demoRaw, .plaintextRaw)), target: nil),
-            make("redis-get", "asgi-demo-redis redis-get / asgi-demo plaintext",
-                 ratio(rps(.demoRedis, .redisGet), rps(.demo, .plaintext)), target: 0.5, note: uvicornRedisAnchor),
-            make("vs nginx plaintext", "asgi-demo plaintext / nginx plaintext",
-                 ratio(rps(.demo, .plaintext), rps(.nginx, .plaintext)), target: nil,
-                 note: "nginx plaintext is wrk-bound: its number is a floor"),
-            make("vs nginx pipelined", "asgi-demo pipelined / nginx pipelined",
-                 ratio(rps(.demo, .pipelined), rps(.nginx, .pipelined)), target: nil),
-            make("vs baseline plaintext", "asgi-demo plaintext / asgi-demo-baseline plaintext (--baseline-binary)",
-                 ratio(rps(.demo, .plaintext), rps(.demoBaseline, .plaintext)), target: nil),
+            make(
+                "router overhead", "asgi-demo plaintext / asgi-demo-raw plaintext-raw",
+                ratio(rps(.demo, .plaintext), rps(.demoRaw, .plaintextRaw)), target: 0.9),
+            make(
+                "json", "asgi-demo json / asgi-demo-raw plaintext-raw",
+                ratio(rps(.demo, .json), rps(.demoRaw, .plaintextRaw)), target: nil),
+            make(
+                "redis-get", "asgi-demo-redis redis-get / asgi-demo plaintext",
+                ratio(rps(.demoRedis, .redisGet), rps(.demo, .plaintext)), target: 0.5, note: uvicornRedisAnchor),
+            make(
+                "vs nginx plaintext", "asgi-demo plaintext / nginx plaintext",
+                ratio(rps(.demo, .plaintext), rps(.nginx, .plaintext)), target: nil,
+                note: "nginx plaintext is wrk-bound: its number is a floor"),
+            make(
+                "vs nginx pipelined", "asgi-demo pipelined / nginx pipelined",
+                ratio(rps(.demo, .pipelined), rps(.nginx, .pipelined)), target: nil),
+            make(
+                "metrics on", "asgi-demo-metrics plaintext / asgi-demo plaintext (--metrics-port 0 against none)",
+                ratio(rps(.demoMetrics, .plaintext), rps(.demo, .plaintext)), target: 0.98),
+            make(
+                "vs baseline plaintext", "asgi-demo plaintext / asgi-demo-baseline plaintext (--baseline-binary)",
+                ratio(rps(.demo, .plaintext), rps(.demoBaseline, .plaintext)), target: nil),
         ]
         out += [
-            make("supervisor overhead", "workers-1 / single (workers GET /, both pinned to the server CPU)",
-                 ratio(rps(.demoWorkers1, .workers), rps(.demo, .workers)), target: workersOneTarget,
-                 note: "≈ 1.0 within noise: the supervisor is not on the request path"),
-            make("workers-2", "workers-2 / single (workers GET /)",
-                 ratio(rps(.demoWorkers2, .workers), rps(.demo, .workers)), target: nil,
-                 note: "workers-2 and wrk share all CPUs, single has a CPU to itself: not a scaling measurement"),
+            make(
+                "supervisor overhead", "workers-1 / single (workers GET /, both pinned to the server CPU)",
+                ratio(rps(.demoWorkers1, .workers), rps(.demo, .workers)), target: workersOneTarget,
+                note: "≈ 1.0 within noise: the supervisor is not on the request path"),
+            make(
+                "workers-2", "workers-2 / single (workers GET /)",
+                ratio(rps(.demoWorkers2, .workers), rps(.demo, .workers)), target: nil,
+                note: "workers-2 and wrk share all CPUs, single has a CPU to itself: not a scaling measurement"),
         ]
         out.removeAll { $0.value == nil }
         return out
@@ -349,8 +365,10 @@ enum Summary {
         func row(_ role: ServerRole, _ test: String) -> WSSummaryRow? {
             rows.first { $0.server == role && $0.test == test && !$0.failed }
         }
-        func make(_ name: String, _ formula: String, _ value: Double?, target: Double?, comparison: String? = nil,
-                  note: String? = nil) -> Target {
+        func make(
+            _ name: String, _ formula: String, _ value: Double?, target: Double?, comparison: String? = nil,
+            note: String? = nil
+        ) -> Target {
             let met: Bool? = target.flatMap { t in
                 value.map { v in comparison == "<" ? v < t : comparison == "≤" ? v <= t : v >= t }
             }
@@ -360,17 +378,22 @@ enum Summary {
         let bestIdle = idle.filter { $0.server.isPeer && !$0.failed }.compactMap(\.bytesPerConnectionMedian).min()
         var out = [
             make("ws echo msgs/s", "asgi-demo \(echo) msgs/s / \(fastest)", row(.demo, echo)?.msgsRatioToFastestPeer, target: 2.0),
-            make("ws echo p99", "asgi-demo \(echo) p99 / lowest peer p99", row(.demo, echo)?.p99RatioToBestPeer,
-                 target: 1.0, comparison: "<"),
-            make("ws raw echo msgs/s", "asgi-demo-raw \(echo) msgs/s / \(row(.demoRaw, echo)?.fastestPeer ?? "fastest peer")",
-                 row(.demoRaw, echo)?.msgsRatioToFastestPeer, target: nil),
-            make("ws router/raw echo", "asgi-demo \(echo) / asgi-demo-raw \(echo)",
-                 ratio(row(.demo, echo)?.msgsPerSecMedian, row(.demoRaw, echo)?.msgsPerSecMedian), target: nil),
-            make("ws stream MB/s", "asgi-demo \(stream) MB/s / \(row(.demo, stream)?.fastestPeer ?? "fastest peer")",
-                 row(.demo, stream)?.msgsRatioToFastestPeer, target: nil),
-            make("ws idle B/WebSocket", "asgi-demo RSS per idle WebSocket, bytes",
-                 idle.first { $0.server == .demo && !$0.failed }?.bytesPerConnectionMedian, target: 2048, comparison: "≤",
-                 note: bestIdle.map { "lowest peer \(Int($0)) B" }),
+            make(
+                "ws echo p99", "asgi-demo \(echo) p99 / lowest peer p99", row(.demo, echo)?.p99RatioToBestPeer,
+                target: 1.0, comparison: "<"),
+            make(
+                "ws raw echo msgs/s", "asgi-demo-raw \(echo) msgs/s / \(row(.demoRaw, echo)?.fastestPeer ?? "fastest peer")",
+                row(.demoRaw, echo)?.msgsRatioToFastestPeer, target: nil),
+            make(
+                "ws router/raw echo", "asgi-demo \(echo) / asgi-demo-raw \(echo)",
+                ratio(row(.demo, echo)?.msgsPerSecMedian, row(.demoRaw, echo)?.msgsPerSecMedian), target: nil),
+            make(
+                "ws stream MB/s", "asgi-demo \(stream) MB/s / \(row(.demo, stream)?.fastestPeer ?? "fastest peer")",
+                row(.demo, stream)?.msgsRatioToFastestPeer, target: nil),
+            make(
+                "ws idle B/WebSocket", "asgi-demo RSS per idle WebSocket, bytes",
+                idle.first { $0.server == .demo && !$0.failed }?.bytesPerConnectionMedian, target: 2048, comparison: "≤",
+                note: bestIdle.map { "lowest peer \(Int($0)) B" }),
         ]
         out.removeAll { $0.value == nil }
         return out

@@ -116,8 +116,9 @@ struct TransferScenarios {
         func launcherFor(_ key: TransferServerKey) -> ServerLauncher {
             key.scenario == .staticFiles || key.role == .nginx ? withFiles : launcher
         }
-        let unusable = Set(store.failures.filter { $0.scenario?.isTransfer == true }
-            .compactMap { f in f.server.map { TransferServerKey(role: $0, scenario: f.scenario!) } })
+        let unusable = Set(
+            store.failures.filter { $0.scenario?.isTransfer == true }
+                .compactMap { f in f.server.map { TransferServerKey(role: $0, scenario: f.scenario!) } })
         var jobs = tests.flatMap { test in roles(for: test.scenario).map { TransferJob(test: test, role: $0) } }
         jobs.removeAll { unusable.contains($0.key) }
 
@@ -142,10 +143,12 @@ struct TransferScenarios {
             var warmed = Set<TransferServerKey>()
             for job in jobs where warmed.insert(job.key).inserted {
                 let server = servers[job.key]!
-                let argv = WrkRunner.command(wrk: wrk, cpus: String(options.clientCPU), connections: options.connections,
-                                             duration: options.warmup, url: server.url + job.path, latency: false)
-                _ = try? WrkRunner.run(argv, serverRoot: server.pid, extraRoot: nil,
-                                       rawPath: "\(options.runDir)/raw/warmup-\(job.role.rawValue)-\(job.test.scenario.rawValue).txt")
+                let argv = WrkRunner.command(
+                    wrk: wrk, cpus: String(options.clientCPU), connections: options.connections,
+                    duration: options.warmup, url: server.url + job.path, latency: false)
+                _ = try? WrkRunner.run(
+                    argv, serverRoot: server.pid, extraRoot: nil,
+                    rawPath: "\(options.runDir)/raw/warmup-\(job.role.rawValue)-\(job.test.scenario.rawValue).txt")
             }
         }
 
@@ -165,14 +168,16 @@ struct TransferScenarios {
             store.fail(job.role, job.test.scenario, test: job.test.name, "\(what): \(error)")
             return false
         case .success(let response) where response.status != 200 || response.bytes.count != job.test.size:
-            store.fail(job.role, job.test.scenario, test: job.test.name,
-                       "\(what) answered \(response.status) with \(response.bytes.count) bytes, expected 200 with \(job.test.size)"
-                       + (response.status == 200 ? "" : " '\(response.body.prefix(80))'"))
+            store.fail(
+                job.role, job.test.scenario, test: job.test.name,
+                "\(what) answered \(response.status) with \(response.bytes.count) bytes, expected 200 with \(job.test.size)"
+                    + (response.status == 200 ? "" : " '\(response.body.prefix(80))'"))
             return false
         case .success(let response):
             if job.path.hasPrefix("/static/"), let file, response.bytes != file {
-                store.fail(job.role, job.test.scenario, test: job.test.name,
-                           "\(what) answered 200 with \(response.bytes.count) bytes that differ from \(job.test.file)")
+                store.fail(
+                    job.role, job.test.scenario, test: job.test.name,
+                    "\(what) answered 200 with \(response.bytes.count) bytes that differ from \(job.test.file)")
                 return false
             }
             return true
@@ -180,14 +185,16 @@ struct TransferScenarios {
     }
 
     private func measure(_ job: TransferJob, server: RunningServer, round: Int) -> LoadRun {
-        var run = LoadRun(server: job.role, scenario: job.test.scenario, test: job.test.name, round: round, ok: false,
-                          loadavg: ProcFS.loadAverage())
+        var run = LoadRun(
+            server: job.role, scenario: job.test.scenario, test: job.test.name, round: round, ok: false,
+            loadavg: ProcFS.loadAverage())
         guard ProcFS.isRunning(server.pid) else {
             run.error = "server is no longer running" + ServerLauncher.logTail(server.logPath)
             return run
         }
-        let argv = WrkRunner.command(wrk: wrk, cpus: String(options.clientCPU), connections: options.connections,
-                                     duration: options.duration, url: server.url + job.path)
+        let argv = WrkRunner.command(
+            wrk: wrk, cpus: String(options.clientCPU), connections: options.connections,
+            duration: options.duration, url: server.url + job.path)
         run.command = argv.joined(separator: " ")
         let raw = "\(options.runDir)/raw/\(job.role.rawValue)-\(job.test.name)-r\(round).txt"
         do {

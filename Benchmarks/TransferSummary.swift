@@ -84,25 +84,33 @@ enum TransferSummary {
         for test in tests {
             guard let demo = rows.first(where: { $0.server == .demo && $0.test == test.name && !$0.failed }) else { continue }
             if let value = demo.rpsRatioToNginx {
-                out.append(Target(name: "\(test.name) vs nginx", formula: "asgi-demo \(test.name) req/s / nginx \(test.name)",
-                                  value: value, target: nil, met: nil,
-                                  note: test.scenario == .bigBody ? "nginx sends the 1 MiB file with sendfile" : nil))
+                out.append(
+                    Target(
+                        name: "\(test.name) vs nginx", formula: "asgi-demo \(test.name) req/s / nginx \(test.name)",
+                        value: value, target: nil, met: nil,
+                        note: test.scenario == .bigBody ? "nginx sends the 1 MiB file with sendfile" : nil))
             }
             if let value = demo.rpsRatioToUvicorn {
-                out.append(Target(name: "\(test.name) vs uvicorn",
-                                  formula: "asgi-demo \(test.name) req/s / uvicorn (Starlette StaticFiles) \(test.name)",
-                                  value: value, target: nil, met: nil))
+                out.append(
+                    Target(
+                        name: "\(test.name) vs uvicorn",
+                        formula: "asgi-demo \(test.name) req/s / uvicorn (Starlette StaticFiles) \(test.name)",
+                        value: value, target: nil, met: nil))
             }
             if let value = demo.rpsRatioToBaseline {
                 let target = test.scenario == .bigBody ? baselineTarget : nil
-                out.append(Target(name: "\(test.name) vs baseline",
-                                  formula: "asgi-demo \(test.name) req/s / asgi-demo-baseline \(test.name) (--baseline-binary)",
-                                  value: value, target: target, met: target.map { value >= $0 }))
+                out.append(
+                    Target(
+                        name: "\(test.name) vs baseline",
+                        formula: "asgi-demo \(test.name) req/s / asgi-demo-baseline \(test.name) (--baseline-binary)",
+                        value: value, target: target, met: target.map { value >= $0 }))
             }
             if let value = demo.cpuPerRequestRatioToBaseline {
-                out.append(Target(name: "\(test.name) CPU/req vs baseline",
-                                  formula: "asgi-demo server CPU µs per request / asgi-demo-baseline's (lower is better)",
-                                  value: value, target: nil, met: nil))
+                out.append(
+                    Target(
+                        name: "\(test.name) CPU/req vs baseline",
+                        formula: "asgi-demo server CPU µs per request / asgi-demo-baseline's (lower is better)",
+                        value: value, target: nil, met: nil))
             }
         }
         return out
@@ -114,9 +122,10 @@ extension Report {
         guard !rows.isEmpty else { return }
         print("")
         print("static and big-body: \(connections) keep-alive connections, wrk pinned to the client CPU, servers to the server CPU")
-        print(pad("server", 18, left: true), pad("test", 11, left: true), pad("req/s", 10), pad("MB/s", 8), pad("p50 ms", 7),
-              pad("p99 ms", 7), pad("srv CPU%", 8), pad("wrk CPU%", 8), pad("bound", 6), pad("× nginx", 7),
-              pad("p99 ×", 6), pad("× uvicorn", 9), pad("× base", 6), pad("µs/req", 7), "  rounds (req/s)")
+        print(
+            pad("server", 18, left: true), pad("test", 11, left: true), pad("req/s", 10), pad("MB/s", 8), pad("p50 ms", 7),
+            pad("p99 ms", 7), pad("srv CPU%", 8), pad("wrk CPU%", 8), pad("bound", 6), pad("× nginx", 7),
+            pad("p99 ×", 6), pad("× uvicorn", 9), pad("× base", 6), pad("µs/req", 7), "  rounds (req/s)")
         for row in rows {
             var line = [pad(row.server.rawValue, 18, left: true), pad(row.test, 11, left: true)]
             if row.failed {
@@ -124,14 +133,16 @@ extension Report {
                 print(line.joined(separator: " "))
                 continue
             }
-            line += [pad(grouped(row.rpsMedian), 10), pad(fixed(row.transferMBPerSecMedian, 1), 8),
-                     pad(fixed(row.p50MsMedian), 7), pad(fixed(row.p99MsMedian), 7),
-                     pad(fixed(row.serverCPUPctMedian, 0), 8), pad(fixed(row.wrkCPUPctMedian, 0), 8),
-                     pad(row.bottleneck ?? "-", 6), pad(row.rpsRatioToNginx.map { fixed($0, 2) } ?? "-", 7),
-                     pad(row.p99RatioToNginx.map { fixed($0, 2) } ?? "-", 6),
-                     pad(row.rpsRatioToUvicorn.map { fixed($0, 2) } ?? "-", 9),
-                     pad(row.rpsRatioToBaseline.map { fixed($0, 2) } ?? "-", 6),
-                     pad(fixed(row.serverCPUMicrosPerRequest, 1), 7)]
+            line += [
+                pad(grouped(row.rpsMedian), 10), pad(fixed(row.transferMBPerSecMedian, 1), 8),
+                pad(fixed(row.p50MsMedian), 7), pad(fixed(row.p99MsMedian), 7),
+                pad(fixed(row.serverCPUPctMedian, 0), 8), pad(fixed(row.wrkCPUPctMedian, 0), 8),
+                pad(row.bottleneck ?? "-", 6), pad(row.rpsRatioToNginx.map { fixed($0, 2) } ?? "-", 7),
+                pad(row.p99RatioToNginx.map { fixed($0, 2) } ?? "-", 6),
+                pad(row.rpsRatioToUvicorn.map { fixed($0, 2) } ?? "-", 9),
+                pad(row.rpsRatioToBaseline.map { fixed($0, 2) } ?? "-", 6),
+                pad(fixed(row.serverCPUMicrosPerRequest, 1), 7),
+            ]
             var tail = "  " + row.rpsAll.map { grouped($0) }.joined(separator: ", ")
             if row.roundsOK < row.roundsTotal { tail += "  (\(row.roundsTotal - row.roundsOK) round(s) failed)" }
             print(line.joined(separator: " ") + tail)

@@ -22,11 +22,11 @@ enum Epoll {
     static let ctlDel: Int32 = 2
     static let ctlMod: Int32 = 3
     #if arch(x86_64)
-    static let eventSize = 12
-    static let dataOffset = 4
+        static let eventSize = 12
+        static let dataOffset = 4
     #else
-    static let eventSize = 16
-    static let dataOffset = 8
+        static let eventSize = 16
+        static let dataOffset = 8
     #endif
 
     typealias Create1 = @convention(c) (Int32) -> Int32
@@ -137,8 +137,9 @@ final class WSLoadGenerator {
     init(_ config: WSLoadConfig) {
         self.config = config
         opcode = config.binary ? WSOpcode.binary : WSOpcode.text
-        result = WSLoadResult(port: Int(config.port), path: config.path, connectionsRequested: config.connections,
-                              messageBytes: config.size, opcode: config.binary ? "binary" : "text")
+        result = WSLoadResult(
+            port: Int(config.port), path: config.path, connectionsRequested: config.connections,
+            messageBytes: config.size, opcode: config.binary ? "binary" : "text")
         payload = .allocate(byteCount: max(config.size, 1), alignment: 8)
         if config.binary {
             var system = SystemRandomNumberGenerator()
@@ -203,8 +204,9 @@ final class WSLoadGenerator {
 
     func flush(_ connection: WSLoadConnection) {
         while connection.output.count > 0 {
-            let n = Glibc.send(connection.fd, connection.output.base + connection.output.start, connection.output.count,
-                               Int32(MSG_NOSIGNAL))
+            let n = Glibc.send(
+                connection.fd, connection.output.base + connection.output.start, connection.output.count,
+                Int32(MSG_NOSIGNAL))
             if n > 0 {
                 connection.output.start += n
                 continue
@@ -224,8 +226,9 @@ final class WSLoadGenerator {
 
     func arm(_ connection: WSLoadConnection, write: Bool) {
         guard connection.writeArmed != write, connection.open else { return }
-        Epoll.ctl(epfd, Epoll.ctlMod, connection.fd, events: Epoll.IN | Epoll.RDHUP | (write ? Epoll.OUT : 0),
-                  index: connection.index)
+        Epoll.ctl(
+            epfd, Epoll.ctlMod, connection.fd, events: Epoll.IN | Epoll.RDHUP | (write ? Epoll.OUT : 0),
+            index: connection.index)
         connection.writeArmed = write
     }
 
@@ -314,12 +317,16 @@ final class WSLoadGenerator {
     func data(_ connection: WSLoadConnection, header: WSFrame.Header, body: UnsafeMutablePointer<UInt8>) {
         let expected = connection.inMessage ? WSOpcode.continuation : opcode
         guard connection.outstanding, header.opcode == expected else {
-            lose(connection, connection.outstanding ? "frame opcode \(header.opcode), expected \(expected)"
-                 : "unexpected data frame (no message outstanding)")
+            lose(
+                connection,
+                connection.outstanding
+                    ? "frame opcode \(header.opcode), expected \(expected)"
+                    : "unexpected data frame (no message outstanding)")
             return
         }
         guard connection.received + header.payloadSize <= config.size,
-              memcmp(body, payload.baseAddress! + connection.received, header.payloadSize) == 0 else {
+            memcmp(body, payload.baseAddress! + connection.received, header.payloadSize) == 0
+        else {
             lose(connection, "echo differs from the message sent (\(connection.received + header.payloadSize) bytes of \(config.size))")
             return
         }
@@ -412,7 +419,8 @@ final class WSLoadGenerator {
             return rounded(Double(samples[max(index, 0)]) / 1000, 1)
         }
         let mean = samples.reduce(0.0) { $0 + Double($1) } / Double(samples.count) / 1000
-        return WSLatency(samples: samples.count, meanUs: rounded(mean, 1), p50Us: at(0.50), p90Us: at(0.90),
-                         p99Us: at(0.99), p999Us: at(0.999), maxUs: rounded(Double(samples.last!) / 1000, 1))
+        return WSLatency(
+            samples: samples.count, meanUs: rounded(mean, 1), p50Us: at(0.50), p90Us: at(0.90),
+            p99Us: at(0.99), p999Us: at(0.999), maxUs: rounded(Double(samples.last!) / 1000, 1))
     }
 }

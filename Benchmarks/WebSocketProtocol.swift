@@ -80,8 +80,10 @@ enum WSFrame {
 
     /// Writes a complete masked client frame (FIN set) to `out`, which must hold
     /// `clientHeaderSize(payload.count) + payload.count` bytes; returns the bytes written.
-    static func encodeClient(opcode: UInt8, payload: UnsafeRawBufferPointer, maskKey: UInt32,
-                             into out: UnsafeMutablePointer<UInt8>) -> Int {
+    static func encodeClient(
+        opcode: UInt8, payload: UnsafeRawBufferPointer, maskKey: UInt32,
+        into out: UnsafeMutablePointer<UInt8>
+    ) -> Int {
         let length = payload.count
         out[0] = 0x80 | opcode
         var index: Int
@@ -98,8 +100,10 @@ enum WSFrame {
             for i in 0..<8 { out[2 + i] = UInt8(truncatingIfNeeded: UInt64(length) >> UInt64(8 * (7 - i))) }
             index = 10
         }
-        let key = (UInt8(truncatingIfNeeded: maskKey >> 24), UInt8(truncatingIfNeeded: maskKey >> 16),
-                   UInt8(truncatingIfNeeded: maskKey >> 8), UInt8(truncatingIfNeeded: maskKey))
+        let key = (
+            UInt8(truncatingIfNeeded: maskKey >> 24), UInt8(truncatingIfNeeded: maskKey >> 16),
+            UInt8(truncatingIfNeeded: maskKey >> 8), UInt8(truncatingIfNeeded: maskKey)
+        )
         out[index] = key.0; out[index + 1] = key.1; out[index + 2] = key.2; out[index + 3] = key.3
         index += 4
         guard length > 0, let source = payload.baseAddress else { return index }
@@ -156,8 +160,9 @@ enum WSFrame {
             header = 10
         }
         if masked { header += 4 }
-        return Header(fin: b0 & 0x80 != 0, rsv: b0 & 0x70, opcode: b0 & 0x0F, masked: masked,
-                      headerSize: header, payloadSize: size)
+        return Header(
+            fin: b0 & 0x80 != 0, rsv: b0 & 0x70, opcode: b0 & 0x0F, masked: masked,
+            headerSize: header, payloadSize: size)
     }
 
     static func closeCode(_ payload: UnsafePointer<UInt8>, _ size: Int) -> Int? {
@@ -180,8 +185,9 @@ enum WSHandshake {
 
     /// The upgrade request; no Sec-WebSocket-Extensions (so no permessage-deflate) and no subprotocol.
     static func request(path: String, port: UInt16, key: String) -> [UInt8] {
-        Array(("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8)
+        Array(
+            ("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8)
     }
 
     /// Checks a response head (everything before the blank line): 101, Upgrade: websocket,
@@ -203,9 +209,11 @@ enum WSHandshake {
         guard fields["upgrade"]?.lowercased() == "websocket" else {
             return BenchError("101 without 'Upgrade: websocket' (\(fields["upgrade"] ?? "none"))")
         }
-        guard fields["connection"]?.lowercased().split(separator: ",").contains(where: {
-            $0.trimmingCharacters(in: .whitespaces) == "upgrade"
-        }) == true else {
+        guard
+            fields["connection"]?.lowercased().split(separator: ",").contains(where: {
+                $0.trimmingCharacters(in: .whitespaces) == "upgrade"
+            }) == true
+        else {
             return BenchError("101 without 'Connection: Upgrade' (\(fields["connection"] ?? "none"))")
         }
         let expected = accept(for: key)
@@ -267,8 +275,9 @@ struct WSBlocking {
         while true {
             let parsed: (WSFrame.Header, [UInt8])? = reader.buffer.withUnsafeBufferPointer { buffer in
                 guard let base = buffer.baseAddress,
-                      let header = WSFrame.parseHeader(base, available: buffer.count),
-                      buffer.count >= header.headerSize + header.payloadSize else { return nil }
+                    let header = WSFrame.parseHeader(base, available: buffer.count),
+                    buffer.count >= header.headerSize + header.payloadSize
+                else { return nil }
                 return (header, Array(buffer[header.headerSize..<(header.headerSize + header.payloadSize)]))
             }
             if let (header, payload) = parsed {
@@ -306,7 +315,8 @@ struct WSBlocking {
                 first = false
                 received += bytes
                 if header.fin {
-                    return received == payload ? nil
+                    return received == payload
+                        ? nil
                         : BenchError("echo differs: \(received.count) bytes back for \(payload.count) sent")
                 }
             }

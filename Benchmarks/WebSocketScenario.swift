@@ -47,8 +47,10 @@ struct WebSocketScenario {
     let store: ResultStore
 
     var tests: [WSTest] {
-        [WSTest(name: "echo-\(WSTest.label(options.wsSize))", size: options.wsSize, binary: false),
-         WSTest(name: "stream-\(WSTest.label(options.wsBigSize))", size: options.wsBigSize, binary: true)]
+        [
+            WSTest(name: "echo-\(WSTest.label(options.wsSize))", size: options.wsSize, binary: false),
+            WSTest(name: "stream-\(WSTest.label(options.wsBigSize))", size: options.wsBigSize, binary: true),
+        ]
     }
 
     /// Extra server flags of the scenario: asgi-demo without permessage-deflate.
@@ -153,9 +155,11 @@ struct WebSocketScenario {
         let stem = "\(options.runDir)/raw/ws-\(server.role.rawValue)-\(test.name)-r\(round)"
         let json = "\(stem).json"
         try? FileManager.default.removeItem(atPath: json)
-        var argv = ["taskset", "-c", String(options.clientCPU), Self.selfPath(), "ws-load", "--port", String(server.port),
-                    "--path", "/ws", "--connections", String(options.connections), "--duration", duration,
-                    "--size", String(test.size), "--json", json]
+        var argv = [
+            "taskset", "-c", String(options.clientCPU), Self.selfPath(), "ws-load", "--port", String(server.port),
+            "--path", "/ws", "--connections", String(options.connections), "--duration", duration,
+            "--size", String(test.size), "--json", json,
+        ]
         if test.binary { argv.append("--binary") }
         run.command = argv.joined(separator: " ")
         // WrkRunner.run is the generic part here: start pinned, wait, CPU of both sides, RSS after.

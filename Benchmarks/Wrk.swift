@@ -53,8 +53,10 @@ enum WrkParser {
 
     /// wrk's binary units: "512.00B", "1.50KB", "3.25MB", "1.10GB", "1.00TB" → bytes.
     static func bytes(_ token: String) -> Double? {
-        let units: [(String, Double)] = [("KB", 1024), ("MB", 1_048_576), ("GB", 1_073_741_824),
-                                         ("TB", 1_099_511_627_776), ("B", 1)]
+        let units: [(String, Double)] = [
+            ("KB", 1024), ("MB", 1_048_576), ("GB", 1_073_741_824),
+            ("TB", 1_099_511_627_776), ("B", 1),
+        ]
         for (suffix, factor) in units where token.hasSuffix(suffix) {
             guard let value = Double(token.dropLast(suffix.count)) else { return nil }
             return value * factor
@@ -107,8 +109,10 @@ struct WrkMeasurement {
 enum WrkRunner {
     /// taskset -c CPUS wrk -t1 -cN -dD --latency [-s script] URL [-- depth]; CPUS is one CPU, or
     /// every CPU of the run for an unpinned client (taskset still needed: the driver is pinned).
-    static func command(wrk: String, cpus: String, connections: Int, duration: String, url: String,
-                        script: String? = nil, depth: Int? = nil, latency: Bool = true) -> [String] {
+    static func command(
+        wrk: String, cpus: String, connections: Int, duration: String, url: String,
+        script: String? = nil, depth: Int? = nil, latency: Bool = true
+    ) -> [String] {
         var argv = ["taskset", "-c", cpus, wrk, "-t1", "-c\(connections)", "-d\(duration)"]
         if latency { argv.append("--latency") }
         if let script { argv += ["-s", script] }

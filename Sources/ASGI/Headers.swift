@@ -83,8 +83,9 @@ public struct Headers: Sendable, RandomAccessCollection, ExpressibleByArrayLiter
         let nameStart = Int32(truncatingIfNeeded: bytes.count)
         let valueStart = nameStart &+ Int32(truncatingIfNeeded: name.count)
         if let start = name.baseAddress, start + name.count == value.baseAddress {
-            bytes.append(contentsOf: UnsafeBufferPointer(
-                start: start.assumingMemoryBound(to: UInt8.self), count: name.count + value.count))
+            bytes.append(
+                contentsOf: UnsafeBufferPointer(
+                    start: start.assumingMemoryBound(to: UInt8.self), count: name.count + value.count))
         } else {
             bytes.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))
             bytes.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))

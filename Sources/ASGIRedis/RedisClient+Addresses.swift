@@ -7,9 +7,10 @@ public struct RedisHostResolver: Sendable {
     /// Starts a lookup of `host` for `port` on `loop`'s thread; `completion` must run exactly once
     /// on that thread, with the numeric addresses in the order to try. Returns a cancel action
     /// (harmless once the completion ran).
-    public typealias Lookup = @Sendable (
-        _ host: String, _ port: Int, _ loop: EventLoop, _ completion: @escaping (Result<[String], UVError>) -> Void
-    ) -> () -> Void
+    public typealias Lookup =
+        @Sendable (
+            _ host: String, _ port: Int, _ loop: EventLoop, _ completion: @escaping (Result<[String], UVError>) -> Void
+        ) -> () -> Void
 
     let lookup: Lookup
 

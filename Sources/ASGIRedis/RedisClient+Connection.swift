@@ -135,6 +135,7 @@ extension RedisClient {
         state = .ready
         if everReady {
             counters.reconnects += 1
+            metrics.reconnects.increment()
             logger.info("redis reconnected", metadata: ["redis": "\(configuration)"])
         } else {
             logger.info("redis connected", metadata: ["redis": "\(configuration)"])

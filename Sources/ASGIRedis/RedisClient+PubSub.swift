@@ -29,8 +29,7 @@ extension RedisClient {
 
     /// A ``RedisSubscriber`` with this client's configuration, loop, logger and resolver (its own
     /// connection: a subscribed connection cannot carry commands). Call on the loop thread.
-    public func makeSubscriber(eventBufferCapacity: Int = RedisSubscriber.defaultEventBufferCapacity) -> RedisSubscriber
-    {
+    public func makeSubscriber(eventBufferCapacity: Int = RedisSubscriber.defaultEventBufferCapacity) -> RedisSubscriber {
         RedisSubscriber(
             configuration: configuration, loop: loop, logger: logger, resolver: resolver,
             eventBufferCapacity: eventBufferCapacity)
@@ -47,6 +46,7 @@ extension RedisClient {
         }
         guard status == REDIS_OK else { return false }
         counters.commandsSent += 1
+        metrics.commands.increment()
         return true
     }
 

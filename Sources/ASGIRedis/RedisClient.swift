@@ -1,5 +1,6 @@
 import CHiredis
 import CRedisUV
+import CoreMetrics
 public import Logging
 public import UVLoop
 
@@ -63,6 +64,13 @@ public final class RedisClient: @unchecked Sendable {
     var outageLogged = false
     var deadlines = DeadlineQueue()
     var counters = RedisClientStats()
+    /// The same counts for swift-metrics (Prometheus under the server's `--metrics-port`):
+    /// `redis_commands_total`, `redis_errors_total` (transport failures and error replies),
+    /// `redis_reconnects_total`, shared by every client of the process.
+    let metrics = (
+        commands: Counter(label: "redis_commands_total"), errors: Counter(label: "redis_errors_total"),
+        reconnects: Counter(label: "redis_reconnects_total")
+    )
     /// Written by the C adapter on every socket write.
     let writeCounter: UnsafeMutablePointer<UInt64>
     let timeoutTimer: LoopTimer
@@ -128,6 +136,7 @@ public final class RedisClient: @unchecked Sendable {
     nonisolated(nonsending) public func command(_ args: [[UInt8]]) async throws(RedisError) -> RedisReply {
         precondition(loop.isInLoopThread, "RedisClient is confined to its loop's thread")
         guard state == .ready, let connection = current, let adapter = connection.adapter else {
+            metrics.errors.increment()
             throw RedisError(.notConnected(lastError))
         }
         if let name = args.first, Self.isUnsupported(name) {
@@ -138,6 +147,10 @@ public final class RedisClient: @unchecked Sendable {
                 deadline: now + configuration.commandTimeoutMilliseconds, connectionID: connection.id,
                 continuation: continuation)
             send(command, args, on: adapter)
+        }
+        switch result {
+        case .failure, .success(.error): metrics.errors.increment()
+        default: break
         }
         return try result.get()
     }
@@ -167,6 +180,7 @@ public final class RedisClient: @unchecked Sendable {
             return
         }
         counters.commandsSent += 1
+        metrics.commands.increment()
         guard command.deadline != .max else { return }
         deadlines.append(command)
         if !timeoutTimer.isActive { armTimeoutTimer() }

@@ -92,7 +92,8 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         case .server(let message): "Redis error: \(message)"
         case .invalidURL(let reason): "invalid Redis URL: \(reason)"
         case .unexpectedReply(let what): "unexpected Redis reply: \(what)"
-        case .unsupportedCommand(let name): "\(name) is not supported by RedisClient (pub/sub, MONITOR and RESP3 change the reply stream; subscribe with RedisSubscriber)"
+        case .unsupportedCommand(let name):
+            "\(name) is not supported by RedisClient (pub/sub, MONITOR and RESP3 change the reply stream; subscribe with RedisSubscriber)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import ASGI
 import Glibc
 
 /// Parses the URL forms of ``RedisConfiguration``. No Foundation: a small, strict parser.
@@ -124,10 +125,11 @@ enum RedisURLParser {
 
     /// Letters, digits, `-`, `_` and dots (RFC 1123 names, plus `_` which container names use).
     private static func isHostName(_ name: String) -> Bool {
-        name.utf8.count <= 253 && name.utf8.allSatisfy { byte in
-            (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x30 && byte <= 0x39)
-                || byte == 0x2d || byte == 0x2e || byte == 0x5f
-        }
+        name.utf8.count <= 253
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x30 && byte <= 0x39)
+                    || byte == 0x2d || byte == 0x2e || byte == 0x5f
+            }
     }
 
     static func isNumeric(_ host: String, family: Int32) -> Bool {
@@ -136,29 +138,10 @@ enum RedisURLParser {
     }
 
     private static func percentDecoded(_ text: Substring) throws(RedisError) -> String {
-        guard text.contains("%") else { return String(text) }
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                    throw invalid("bad percent-escape in \(quoted(text))")
-                }
-                bytes.append(high << 4 | low)
-            } else {
-                bytes.append(byte)
-            }
+        guard let decoded = PercentDecoding.decode(Array(text.utf8), badEscape: .fail) else {
+            throw invalid("bad percent-escape in \(quoted(text))")
         }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        return decoded
     }
 
     private static func invalid(_ reason: String) -> RedisError { RedisError(.invalidURL(reason)) }

@@ -67,8 +67,7 @@ final class SubscriptionTable: EndOfTurnFlushing {
     private(set) var isClosed = false
     private(set) var counters = RedisSubscriberStats()
 
-    init(loop: EventLoop, confirmTimeoutMilliseconds: UInt64, send: @escaping Send, onStall: @escaping (String) -> Void)
-    {
+    init(loop: EventLoop, confirmTimeoutMilliseconds: UInt64, send: @escaping Send, onStall: @escaping (String) -> Void) {
         self.loop = loop
         self.send = send
         self.confirmTimeoutMilliseconds = confirmTimeoutMilliseconds

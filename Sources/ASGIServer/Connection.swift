@@ -211,6 +211,9 @@ extension Connection {
     /// The response of `exchange` is complete: log it, then serve the next request or close.
     func responseDone(_ exchange: Exchange, keepAlive responseKeepAlive: Bool) {
         if core.config.accessLog { logAccess(exchange) }
+        if let metrics = core.metrics {
+            metrics.requestCompleted(method: exchange.head.method, status: exchange.status, startedAt: exchange.metricsStart)
+        }
         core.requestCompleted()
         guard self.exchange === exchange, state == .open else { return }
         self.exchange = nil
@@ -375,9 +378,12 @@ extension Connection: RequestParserDelegate {
     /// Writes a complete error response that the application never sees, then closes.
     func respondDirectly(status: Int, message: String, headers: Headers? = nil) {
         rejecting = true
-        out.append(contentsOf: ResponseEncoder.errorResponse(
-            status: status, message: message, date: core.dateHeaderValue, server: core.serverHeaderValue,
-            headers: headers))
+        // Counted with method "other": the request was not read far enough to trust its method.
+        core.metrics?.requestCompleted(method: "", status: status, startedAt: ServerMetrics.now())
+        out.append(
+            contentsOf: ResponseEncoder.errorResponse(
+                status: status, message: message, date: core.dateHeaderValue, server: core.serverHeaderValue,
+                headers: headers))
         closeAfterFlush()
     }
 

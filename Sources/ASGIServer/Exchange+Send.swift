@@ -1,6 +1,6 @@
 import ASGI
-import HTTP1
 import Glibc
+import HTTP1
 import UVLoop
 
 extension Exchange {

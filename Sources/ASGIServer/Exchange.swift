@@ -35,6 +35,8 @@ final class Exchange: @unchecked Sendable {
     @exclusivity(unchecked) var client: Scope.Address?
     /// Loop time when the head arrived (access log).
     let startedAt: UInt64
+    /// Monotonic nanoseconds when the head arrived, when metrics are kept (else 0).
+    let metricsStart: UInt64
     @exclusivity(unchecked) var status = 0
     // Request body
     @exclusivity(unchecked) private var body: [UInt8] = []
@@ -60,6 +62,7 @@ final class Exchange: @unchecked Sendable {
         self.connection = connection
         self.head = head
         self.startedAt = connection.core.loop.now
+        self.metricsStart = connection.core.metrics == nil ? 0 : ServerMetrics.now()
         self.messageComplete = false
     }
 

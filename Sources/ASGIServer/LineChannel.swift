@@ -1,16 +1,19 @@
 import UVLoop
 
 /// Newline-delimited text messages over a stream: the supervisor/worker control channel
-/// (`ready`, `ping`, `pong`, `recycle`). Loop thread only.
+/// (`ready`, `ping`, `pong`, `recycle`, `metrics`). Loop thread only.
 final class LineChannel: StreamDelegate {
     private let stream: Stream
     private var buffer: [UInt8] = []
     var onLine: (String) -> Void = { _ in }
     var onClose: () -> Void = {}
     private var closed = false
+    /// A line longer than this is dropped (a peer that never sends newlines).
+    private let maxLineLength: Int
 
-    init(stream: Stream) {
+    init(stream: Stream, maxLineLength: Int = 4096) {
         self.stream = stream
+        self.maxLineLength = maxLineLength
         stream.delegate = self
         stream.startReading()
     }
@@ -38,7 +41,7 @@ final class LineChannel: StreamDelegate {
             buffer.removeSubrange(...newline)
             onLine(line)
         }
-        if buffer.count > 4096 { buffer.removeAll() }  // a peer that never sends newlines
+        if buffer.count > maxLineLength { buffer.removeAll() }
     }
 
     func streamDidEnd(error: UVError?) { close() }

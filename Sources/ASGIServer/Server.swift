@@ -19,9 +19,17 @@ public import UVLoop
 /// bounded by ``ServerConfig/timeoutGracefulShutdown``) and returns normally after a clean stop.
 public final class Server: Sendable {
     public let config: ServerConfig
+    /// What ``run()`` serves when the server runs as a service (``init(config:app:loop:onServerRunning:)``).
+    let service: ServiceSetup?
 
     public init(config: ServerConfig = ServerConfig()) {
         self.config = config
+        self.service = nil
+    }
+
+    init(config: ServerConfig, service: ServiceSetup) {
+        self.config = config
+        self.service = service
     }
 
     /// Serves `app` on the calling thread until stopped by a signal. Throws when the address
@@ -30,20 +38,40 @@ public final class Server: Sendable {
         let loop = try EventLoop()
         let core = ServerCore(config: config, app: app, loop: loop)
         let outcome = Outcome()
+        var metricsEndpoint: ServerCore?
+        // The metrics endpoint closes first, then the server; the loop stops when both are done.
+        let stop = {
+            guard let endpoint = metricsEndpoint else { core.shutdown { loop.stop() }; return }
+            endpoint.shutdown { core.shutdown { loop.stop() } }
+        }
         var signals: [SignalWatcher] = []
         if config.handleSignals {
             SignalWatcher.unblock([SIGTERM, SIGINT])
             for signal in [SIGTERM, SIGINT] {
-                signals.append(try SignalWatcher(loop: loop, signal: signal) { _ in
-                    core.shutdown { loop.stop() }
-                })
+                signals.append(try SignalWatcher(loop: loop, signal: signal) { _ in stop() })
             }
+        }
+        let started = { (address: SocketAddress) in
+            core.logger.info("SwiftASGI running on \(Server.describe(address, core.config)) (Press CTRL+C to quit)")
+            onStarted?(ServerControl(core: core, address: address))
         }
         core.start { result in
             switch result {
             case .success(let address):
-                core.logger.info("SwiftASGI running on \(Server.describe(address, core.config)) (Press CTRL+C to quit)")
-                onStarted?(ServerControl(core: core, address: address))
+                guard let port = core.config.metricsPort else { started(address); return }
+                let render = CoreBox()
+                render.core = core
+                metricsEndpoint = MetricsEndpoint.start(
+                    loop: loop, host: core.config.metricsHost, port: port, logger: core.logger,
+                    render: { render.core.map(MetricsExport.render) ?? "" }
+                ) { result in
+                    switch result {
+                    case .success: started(address)
+                    case .failure(let error):
+                        outcome.error = error
+                        stop()
+                    }
+                }
             case .failure(let error):
                 outcome.error = error
                 core.shutdown { loop.stop() }

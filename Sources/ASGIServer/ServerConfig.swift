@@ -116,6 +116,16 @@ public struct ServerConfig: Sendable {
     public var handleSignals = true
     /// Logger for server events and the access log.
     public var logger = Logger(label: "swiftasgi")
+    /// Serve Prometheus metrics at `http://metricsHost:metricsPort/metrics` (`--metrics-port`);
+    /// nil: no metrics are kept. With worker processes the supervisor serves them, summed.
+    public var metricsPort: Int?
+    /// Address of the metrics endpoint (`--metrics-host`); loopback by default, so that only the
+    /// machine (or a sidecar) can scrape it.
+    public var metricsHost = "127.0.0.1"
+    /// A worker keeps metrics for its supervisor to collect, without an endpoint of its own.
+    var metricsForSupervisor = false
+    /// Whether metrics are kept at all.
+    var collectsMetrics: Bool { metricsPort != nil || metricsForSupervisor }
 
     public init() {}
 

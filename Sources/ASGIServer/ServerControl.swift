@@ -4,7 +4,7 @@ public import UVLoop
 /// it, and hear when the request limit is reached. Loop thread only (``Server/run(_:onStarted:)``
 /// calls `onStarted` there).
 public final class ServerControl {
-    private unowned let core: ServerCore
+    unowned let core: ServerCore
     /// The bound address.
     public let address: SocketAddress
 

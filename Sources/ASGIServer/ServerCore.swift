@@ -23,6 +23,8 @@ final class ServerCore: @unchecked Sendable {
     let dates: DateCache
     /// Files opened for `http.response.pathsend`, shared for `ServerConfig.openFileCacheSeconds`.
     let openFiles: OpenFileCache
+    /// Request metrics (``ServerConfig/metricsPort``), nil when none are kept.
+    let metrics: ServerMetrics?
     let serverHeaderValue: [UInt8]?
     /// `--root-path` as bytes, prepended to `raw_path`.
     let rootPathBytes: [UInt8]
@@ -51,7 +53,7 @@ final class ServerCore: @unchecked Sendable {
     @exclusivity(unchecked) private var lifespan: LifespanRunner?
     @exclusivity(unchecked) private var shutdownWaiters: [() -> Void] = []
     @exclusivity(unchecked) private var shutdownTimer: LoopTimer?
-    
+
     init(config: ServerConfig, app: @escaping Application, loop: EventLoop) {
         self.config = config
         self.app = app
@@ -61,6 +63,12 @@ final class ServerCore: @unchecked Sendable {
             maxHeadSize: config.maxHeaderSize, maxTargetLength: config.maxTargetLength,
             maxHeaderCount: config.maxHeaderCount)
         self.dates = DateCache(loop: loop)
+        if config.collectsMetrics {
+            _ = MetricsExport.registry  // swift-metrics reports to Prometheus before the application starts
+            self.metrics = ServerMetrics()
+        } else {
+            self.metrics = nil
+        }
         self.openFiles = OpenFileCache(
             loop: loop, validityMilliseconds: UInt64(max(config.openFileCacheSeconds, 0) * 1000))
         self.rootPathBytes = Array(config.rootPath.utf8)
@@ -182,6 +190,8 @@ final class ServerCore: @unchecked Sendable {
     }
 
     var connectionCount: Int { connections.count }
+    /// Open WebSocket connections (counted when scraped, not kept on the request path).
+    var webSocketCount: Int { connections.values.reduce(0) { $0 + ($1 is WebSocketConnection ? 1 : 0) } }
 
     // MARK: Shutdown
 

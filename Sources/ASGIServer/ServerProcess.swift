@@ -91,7 +91,7 @@ public enum ServerProcess {
             healthcheckTimeout: settings.healthcheckTimeout,
             gracefulTimeout: config.timeoutGracefulShutdown,
             executable: executable, arguments: arguments, reloadPaths: reloadPaths,
-            inheritedFileDescriptors: inherited)
+            inheritedFileDescriptors: inherited, metricsHost: config.metricsHost, metricsPort: config.metricsPort)
         let supervisor = try Supervisor(settings: supervised, logger: logger)
         let code = try supervisor.run()
         if let path = config.unixSocket { unlink(path) }
@@ -132,6 +132,9 @@ public enum ServerProcess {
         } else if config.unixSocket == nil && config.fileDescriptor == nil {
             config.reusePort = true  // SWIFTASGI_REUSEPORT=1: every worker binds its own socket
         }
+        // The supervisor serves the metrics endpoint and asks each worker for its part.
+        config.metricsForSupervisor = config.metricsPort != nil
+        config.metricsPort = nil
         var logger = logger
         logger[metadataKey: "worker"] = "\(id)"
         config.logger = logger
@@ -145,7 +148,11 @@ public enum ServerProcess {
                 let channel = LineChannel(stream: stream)
                 channel.unref()
                 channel.onLine = { line in
-                    if line == "ping" { channel.send("pong") }
+                    switch line {
+                    case "ping": channel.send("pong")
+                    case "metrics": channel.send("metrics " + MetricsExport.escape(MetricsExport.render(control.core)))
+                    default: break
+                    }
                 }
                 channel.onClose = {
                     // The supervisor is gone: do not linger as an orphan.

@@ -21,6 +21,9 @@ final class Supervisor {
         var reloadPaths: [String]
         /// Passed to every worker as fds 4... (a shared Unix socket or `--fd`).
         var inheritedFileDescriptors: [Int32] = []
+        /// The metrics endpoint, served here with every worker's numbers summed.
+        var metricsHost = "127.0.0.1"
+        var metricsPort: Int?
     }
 
     static let workerIDVariable = "SWIFTASGI_WORKER_ID"
@@ -49,6 +52,11 @@ final class Supervisor {
     private var killTimer: LoopTimer?
     private var watchers: [FileWatcher] = []
     private var reloadTimer: LoopTimer?
+    /// Workers started in place of one that died, was killed, recycled or rolled.
+    var restarts = 0
+    var metricsEndpoint: ServerCore?
+    /// Scrapes waiting for the workers' answers.
+    var metricsRequests: [MetricsRequest] = []
 
     init(settings: Settings, logger: Logger) throws {
         self.settings = settings
@@ -61,9 +69,12 @@ final class Supervisor {
     func run() throws -> Int32 {
         logger.info("Started supervisor process [\(getpid())] with \(settings.workers) worker(s)")
         SignalWatcher.unblock([SIGTERM, SIGINT, SIGHUP, SIGTTIN, SIGTTOU, SIGCHLD])
-        for (signal, action) in [(SIGTERM, stop), (SIGINT, stop), (SIGHUP, rollingRestart), (SIGTTIN, addWorker), (SIGTTOU, removeWorker)] as [(Int32, () -> Void)] {
+        for (signal, action) in [(SIGTERM, stop), (SIGINT, stop), (SIGHUP, rollingRestart), (SIGTTIN, addWorker), (SIGTTOU, removeWorker)]
+            as [(Int32, () -> Void)]
+        {
             signals.append(try SignalWatcher(loop: loop, signal: signal) { _ in action() })
         }
+        try startMetricsEndpoint()
         for _ in 0..<settings.workers { spawn(replacing: nil) }
         startHealthChecks()
         startReloadWatch()
@@ -130,6 +141,10 @@ final class Supervisor {
             rollQueue.append(worker)
             advanceRoll()
         default:
+            if line.hasPrefix("metrics ") {
+                metricsArrived(MetricsExport.unescape(line.dropFirst(8)), from: worker)
+                return
+            }
             logger.debug("worker \(worker.id): unexpected message '\(line)'")
         }
     }
@@ -137,6 +152,7 @@ final class Supervisor {
     private func exited(_ worker: WorkerProcess, status: Int64, signal: Int32) {
         workers.removeAll { $0 === worker }
         worker.channel.close()
+        metricsWorkerGone(worker)
         let how = WorkerProcess.describe(status: status, signal: signal)
         if stopping {
             logger.info("Worker \(worker.id) [\(worker.pid)] stopped (\(how))")
@@ -176,7 +192,10 @@ final class Supervisor {
         }
         // Workers not asked to stop (a retiring one still serves until its replacement is ready).
         let serving = workers.filter { !$0.stopRequested }.count
-        if serving < desired { spawn(replacing: nil) }
+        if serving < desired {
+            restarts += 1
+            spawn(replacing: nil)
+        }
         advanceRoll()
     }
 
@@ -185,6 +204,7 @@ final class Supervisor {
     private func stop() {
         guard !stopping else { return }
         stopping = true
+        stopMetricsEndpoint()
         logger.info("Stopping \(workers.count) worker(s)")
         healthTimer?.stop()
         for worker in workers { worker.terminate() }
@@ -216,6 +236,7 @@ final class Supervisor {
             guard workers.contains(where: { $0 === old }) else { continue }
             old.state = .retiring
             rollOld = old
+            restarts += 1
             spawn(replacing: old)
             rollNew = workers.last
             return

@@ -19,7 +19,8 @@ final class WorkerProcess {
     init(id: Int, process: ChildProcess, now: UInt64) {
         self.id = id
         self.process = process
-        self.channel = LineChannel(stream: process.channel)
+        // A worker's metrics come back as one (long) line.
+        self.channel = LineChannel(stream: process.channel, maxLineLength: 16 << 20)
         self.startedAt = now
         self.lastPong = now
     }

@@ -10,7 +10,8 @@ extension ServerOptions {
         let options = [
             "host", "port", "uds", "fd", "workers", "backlog", "log-level", "access-log-format",
             "forwarded-allow-ips", "limit-concurrency", "limit-max-connections", "limit-max-requests", "limit-max-requests-jitter",
-            "timeout-keep-alive", "timeout-header", "timeout-body-read", "timeout-send", "open-file-cache", "timeout-graceful-shutdown", "timeout-worker-healthcheck",
+            "timeout-keep-alive", "timeout-header", "timeout-body-read", "timeout-send", "open-file-cache", "metrics-port", "metrics-host",
+            "timeout-graceful-shutdown", "timeout-worker-healthcheck",
             "max-header-size", "root-path", "lifespan", "header", "reload-dir",
             "ws", "ws-max-size", "ws-max-queue", "ws-ping-interval", "ws-ping-timeout",
         ]

@@ -1,6 +1,6 @@
-public import ArgumentParser
-public import ASGIServer
 import ASGI
+public import ASGIServer
+public import ArgumentParser
 import Glibc
 public import Logging
 import UVLoop
@@ -20,7 +20,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Bind to socket from this file descriptor.", valueName: "fd"))
     public var fd: Int32?
 
-    @Option(help: ArgumentHelp("Number of worker processes (or 'auto' = online CPUs). Default: one process, no supervisor. Env: WEB_CONCURRENCY.", valueName: "n|auto"))
+    @Option(
+        help: ArgumentHelp(
+            "Number of worker processes (or 'auto' = online CPUs). Default: one process, no supervisor. Env: WEB_CONCURRENCY.", valueName: "n|auto"))
     public var workers: WorkerCount?
 
     @Option(help: "Maximum number of connections to hold in backlog.")
@@ -32,7 +34,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Flag(inversion: .prefixedNo, help: "Enable/disable the access log.")
     public var accessLog = true
 
-    @Option(help: ArgumentHelp("Format of access log lines (atoms %(h)s %(r)s %(m)s %(U)s %(q)s %(H)s %(s)s %(b)s %(L)s %(a)s %(f)s %(t)s).", valueName: "format"))
+    @Option(
+        help: ArgumentHelp(
+            "Format of access log lines (atoms %(h)s %(r)s %(m)s %(U)s %(q)s %(H)s %(s)s %(b)s %(L)s %(a)s %(f)s %(t)s).", valueName: "format"))
     public var accessLogFormat: String = AccessLogFormat.defaultFormat.source
 
     @Flag(inversion: .prefixedNo, help: "Trust X-Forwarded-For/X-Forwarded-Proto from --forwarded-allow-ips.")
@@ -44,7 +48,10 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Maximum number of concurrent requests before answering 503.", valueName: "n"))
     public var limitConcurrency: Int?
 
-    @Option(help: ArgumentHelp("Maximum number of open connections per worker; more are answered 503 and closed. Default: the open-file limit less a reserve of min(256, limit/4).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Maximum number of open connections per worker; more are answered 503 and closed. Default: the open-file limit less a reserve of min(256, limit/4).",
+            valueName: "n"))
     public var limitMaxConnections: Int?
 
     @Option(help: ArgumentHelp("Recycle a worker (or stop a single process) after this many requests.", valueName: "n"))
@@ -59,19 +66,26 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Close connections whose request head is not complete within this many seconds.", valueName: "seconds"))
     public var timeoutHeader: Double = 10
 
-    @Option(help: ArgumentHelp("While the application waits for request body bytes, the longest wait for more (then 408 or close).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp("While the application waits for request body bytes, the longest wait for more (then 408 or close).", valueName: "seconds")
+    )
     public var timeoutBodyRead: Double = 60
 
     @Option(help: ArgumentHelp("Close the connection when a send waits this many seconds for a client that does not read.", valueName: "seconds"))
     public var timeoutSend: Double = 60
 
-    @Option(help: ArgumentHelp("Keep a file opened for http.response.pathsend open and shared by requests for this many seconds (0: open it every time; a replaced file may be served as it was for that long).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Keep a file opened for http.response.pathsend open and shared by requests for this many seconds (0: open it every time; a replaced file may be served as it was for that long).",
+            valueName: "seconds"))
     public var openFileCache: Double = 1
 
     @Option(help: ArgumentHelp("Maximum seconds to wait for in-flight requests on SIGTERM/SIGINT.", valueName: "seconds"))
     public var timeoutGracefulShutdown: Double = 30
 
-    @Option(help: ArgumentHelp("Replace a worker that does not answer the supervisor's health check for this many seconds (0 disables).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Replace a worker that does not answer the supervisor's health check for this many seconds (0 disables).", valueName: "seconds"))
     public var timeoutWorkerHealthcheck: Double = 30
 
     @Option(help: ArgumentHelp("Largest request head (request line + headers) in bytes; larger gets 431.", valueName: "bytes"))
@@ -110,7 +124,19 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("header"), help: ArgumentHelp("Add a default response header, NAME:VALUE (repeatable).", valueName: "name:value"))
     public var headers: [HeaderOption] = []
 
-    @Option(help: ArgumentHelp("Read SWIFTASGI_* (and any other) variables from this KEY=VALUE file; the environment and the command line win over it.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics at http://<metrics-host>:<port>/metrics (with --workers: the supervisor, all workers summed). Default: off.",
+            valueName: "port"))
+    public var metricsPort: Int?
+
+    @Option(help: ArgumentHelp("Address of the metrics endpoint.", valueName: "host"))
+    public var metricsHost: String = "127.0.0.1"
+
+    @Option(
+        help: ArgumentHelp(
+            "Read SWIFTASGI_* (and any other) variables from this KEY=VALUE file; the environment and the command line win over it.",
+            valueName: "path"))
     public var envFile: String?
 
     @Flag(help: "Development: restart the workers when the executable (or a --reload-dir) changes.")
@@ -128,6 +154,12 @@ public struct ServerOptions: ParsableArguments, Sendable {
         guard timeoutHeader > 0 else { throw ValidationError("--timeout-header must be positive") }
         guard timeoutBodyRead > 0 else { throw ValidationError("--timeout-body-read must be positive") }
         guard timeoutSend > 0 else { throw ValidationError("--timeout-send must be positive") }
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be between 0 and 65535, got \(metricsPort)")
+        }
+        if let metricsPort, metricsPort != 0, metricsPort == port, uds == nil, fd == nil {
+            throw ValidationError("--metrics-port must differ from --port")
+        }
         guard openFileCache >= 0 else { throw ValidationError("--open-file-cache must not be negative") }
         guard timeoutGracefulShutdown >= 0 else { throw ValidationError("--timeout-graceful-shutdown must not be negative") }
         guard maxHeaderSize >= 256 else { throw ValidationError("--max-header-size must be at least 256 bytes, got \(maxHeaderSize)") }
@@ -178,6 +210,8 @@ public struct ServerOptions: ParsableArguments, Sendable {
         config.timeoutBodyRead = timeoutBodyRead
         config.timeoutSend = timeoutSend
         config.openFileCacheSeconds = openFileCache
+        config.metricsPort = metricsPort
+        config.metricsHost = metricsHost
         config.timeoutGracefulShutdown = timeoutGracefulShutdown
         config.maxHeaderSize = maxHeaderSize
         config.rootPath = rootPath

@@ -32,8 +32,9 @@ extension TestClient {
             var bytes: [UInt8] = []
             let trailers = try? await reader.readBody(of: head) { bytes += $0 }
             connection.close()
-            throw TestWebSocketDenied(response: TestResponse(
-                status: head.status, reason: head.reason, headers: head.headers, body: bytes, trailers: trailers ?? Headers()))
+            throw TestWebSocketDenied(
+                response: TestResponse(
+                    status: head.status, reason: head.reason, headers: head.headers, body: bytes, trailers: trailers ?? Headers()))
         }
         guard head.headers["sec-websocket-accept"] == Handshake.acceptValue(forKey: key) else {
             connection.close()

@@ -24,7 +24,7 @@ enum ChatRoutes {
                 throw HTTPError(400, "a room name is 1 to 64 letters, digits, '-' or '_'")
             }
             guard let subscriber = ws.scope.state[subscriberKey] as? RedisSubscriber,
-                  let redis = ws.scope.state[RedisRoutes.stateKey] as? RedisClient
+                let redis = ws.scope.state[RedisRoutes.stateKey] as? RedisClient
             else { throw HTTPError(503, "Redis is unavailable: the client did not start") }
             let channel = "chat:" + room
             let subscription: RedisSubscription

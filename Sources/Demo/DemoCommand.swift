@@ -1,13 +1,14 @@
-import ArgumentParser
 import ASGI
 import ASGIKit
 import ASGIRedis
 import ASGIServer
 import ASGIServerCLI
+import ArgumentParser
 import Glibc
 import Logging
 
-/// `asgi-demo`: the seeds' application on SwiftASGI.
+/// `asgi-demo`: the demo application (the routes of the README's table) on SwiftASGI, with the
+/// server's uvicorn-style command line.
 @main
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,10 +26,15 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Serve the raw ASGI application (no framework): GET / and POST /echo only.")
     var rawApp = false
 
-    @Option(help: ArgumentHelp("Redis for /get, /set and /readyz: redis://[[user]:password@]host[:port][/db] or unix:///path. Env: REDIS_URL.", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "Redis for /get, /set and /readyz: redis://[[user]:password@]host[:port][/db] or unix:///path. Env: REDIS_URL.", valueName: "url"))
     var redisURL: String = RedisConfiguration.defaultURL
 
-    @Option(help: ArgumentHelp("Serve the files of this folder at /static/ (index.html for folders, 404.html when present). Env: SWIFTASGI_STATIC_DIR.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Serve the files of this folder at /static/ (index.html for folders, 404.html when present). Env: SWIFTASGI_STATIC_DIR.", valueName: "dir"
+        ))
     var staticDir: String?
 
     @Option(help: ArgumentHelp("Threads of the pool that runs blocking handlers (/blocking).", valueName: "n"))

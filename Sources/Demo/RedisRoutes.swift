@@ -91,33 +91,9 @@ struct RawQuery {
     }
 
     static func decode(_ bytes: ArraySlice<UInt8>) throws(HTTPError) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let byte = bytes[i]
-            if byte == UInt8(ascii: "+") {
-                out.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%") {
-                guard i + 2 < bytes.endIndex, let high = hex(bytes[i + 1]), let low = hex(bytes[i + 2]) else {
-                    throw HTTPError(400, "invalid percent-encoding in the query string")
-                }
-                out.append(high << 4 | low)
-                i += 2
-            } else {
-                out.append(byte)
-            }
-            i += 1
+        guard let decoded = PercentDecoding.decodeBytes(bytes, plusAsSpace: true, badEscape: .fail) else {
+            throw HTTPError(400, "invalid percent-encoding in the query string")
         }
-        return out
-    }
-
-    private static func hex(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        return decoded
     }
 }

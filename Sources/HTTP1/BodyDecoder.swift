@@ -142,16 +142,24 @@ struct BodyDecoder {
         case .extensionAfterName:
             next = isSpace ? state : separator(byte, size: size, allowCR: false)
         case .extensionValueStart:
-            if byte == UInt8(ascii: "\"") { next = .extensionQuoted(size: size) } else {
+            if byte == UInt8(ascii: "\"") {
+                next = .extensionQuoted(size: size)
+            } else {
                 next = isToken ? .extensionToken(size: size) : isSpace ? state : nil
             }
         case .extensionToken:
-            if isToken { next = state } else if isSpace { next = .extensionAfterValue(size: size, quoted: false) } else {
+            if isToken {
+                next = state
+            } else if isSpace {
+                next = .extensionAfterValue(size: size, quoted: false)
+            } else {
                 next = byte == UInt8(ascii: "=") ? nil : separator(byte, size: size, allowCR: true)
             }
         case .extensionQuoted:
             // qdtext: HTAB, SP, VCHAR except `"` and `\`, obs-text.
-            if byte == UInt8(ascii: "\"") { next = .extensionAfterValue(size: size, quoted: true) } else if byte == UInt8(ascii: "\\") {
+            if byte == UInt8(ascii: "\"") {
+                next = .extensionAfterValue(size: size, quoted: true)
+            } else if byte == UInt8(ascii: "\\") {
                 next = .extensionQuotedPair(size: size)
             } else {
                 next = isSpace || (byte >= 0x21 && byte != 0x7f) ? state : nil
@@ -159,7 +167,9 @@ struct BodyDecoder {
         case .extensionQuotedPair:
             next = isSpace || (byte >= 0x21 && byte != 0x7f) ? .extensionQuoted(size: size) : nil
         case .extensionAfterValue(_, let quoted):
-            if isSpace { next = .extensionAfterValue(size: size, quoted: false) } else {
+            if isSpace {
+                next = .extensionAfterValue(size: size, quoted: false)
+            } else {
                 next = byte == UInt8(ascii: "=") ? nil : separator(byte, size: size, allowCR: quoted)
             }
         default:

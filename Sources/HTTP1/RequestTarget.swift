@@ -45,8 +45,9 @@ enum RequestTarget {
             // absolute-form: scheme "://" authority [path] — skip to the first '/', '?' or '#'
             // after the authority.
             var i = 0
-            while i + 2 < count, !(target[i] == UInt8(ascii: ":") && target[i + 1] == UInt8(ascii: "/")
-                && target[i + 2] == UInt8(ascii: "/"))
+            while i + 2 < count,
+                !(target[i] == UInt8(ascii: ":") && target[i + 1] == UInt8(ascii: "/")
+                    && target[i + 2] == UInt8(ascii: "/"))
             {
                 i += 1
             }

@@ -28,13 +28,16 @@ extension EventLoop {
             let job = FileOpenJob(path: path, continuation: continuation)
             let request = UnsafeMutablePointer<uv_work_t>.allocate(capacity: 1)
             request.pointee.data = Unmanaged.passRetained(job).toOpaque()
-            let result = uv_queue_work(raw, request, { request in
-                Unmanaged<FileOpenJob>.fromOpaque(request!.pointee.data).takeUnretainedValue().run()
-            }, { request, status in
-                let job = Unmanaged<FileOpenJob>.fromOpaque(request!.pointee.data).takeRetainedValue()
-                request!.deallocate()
-                job.complete(status: status)
-            })
+            let result = uv_queue_work(
+                raw, request,
+                { request in
+                    Unmanaged<FileOpenJob>.fromOpaque(request!.pointee.data).takeUnretainedValue().run()
+                },
+                { request, status in
+                    let job = Unmanaged<FileOpenJob>.fromOpaque(request!.pointee.data).takeRetainedValue()
+                    request!.deallocate()
+                    job.complete(status: status)
+                })
             if result < 0 {
                 Unmanaged<FileOpenJob>.fromOpaque(request.pointee.data).release()
                 request.deallocate()

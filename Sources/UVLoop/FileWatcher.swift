@@ -10,10 +10,12 @@ public final class FileWatcher {
         let handle = Handle.allocate(uv_fs_event_t.self)
         uv_fs_event_init(loop.raw, handle)
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        let result = uv_fs_event_start(handle, { handle, filename, _, status in
-            guard status >= 0, let watcher = Handle.owner(Handle.base(handle!), as: FileWatcher.self) else { return }
-            watcher.callback(filename.map { String(cString: $0) })
-        }, path, 0)
+        let result = uv_fs_event_start(
+            handle,
+            { handle, filename, _, status in
+                guard status >= 0, let watcher = Handle.owner(Handle.base(handle!), as: FileWatcher.self) else { return }
+                watcher.callback(filename.map { String(cString: $0) })
+            }, path, 0)
         if result < 0 {
             Handle.close(handle)
             throw UVError(result)

@@ -53,13 +53,15 @@ public final class HostLookup {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC
-        let status = uv_getaddrinfo(loop, lookup.request, { request, status, result in
-            let lookup = Unmanaged<HostLookup>.fromOpaque(request!.pointee.data).takeRetainedValue()
-            let outcome: Result<[String], UVError> =
-                status == 0 ? .success(HostLookup.addresses(result)) : .failure(UVError(status))
-            uv_freeaddrinfo(result)
-            lookup.finish(outcome)
-        }, host, String(port), &hints)
+        let status = uv_getaddrinfo(
+            loop, lookup.request,
+            { request, status, result in
+                let lookup = Unmanaged<HostLookup>.fromOpaque(request!.pointee.data).takeRetainedValue()
+                let outcome: Result<[String], UVError> =
+                    status == 0 ? .success(HostLookup.addresses(result)) : .failure(UVError(status))
+                uv_freeaddrinfo(result)
+                lookup.finish(outcome)
+            }, host, String(port), &hints)
         if status != 0 {
             // The lookup could not even start (no memory, bad arguments): no callback will come.
             Unmanaged<HostLookup>.fromOpaque(lookup.request.pointee.data).release()

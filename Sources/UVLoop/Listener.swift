@@ -79,10 +79,11 @@ public final class Listener {
         reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)
         try uvCheck(uv_poll_init_socket(loop.raw, poll, fd))
         poll.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        try uvCheck(uv_poll_start(poll, Int32(UV_READABLE.rawValue)) { poll, status, _ in
-            let listener = Unmanaged<Listener>.fromOpaque(poll!.pointee.data).takeUnretainedValue()
-            listener.acceptPending(status: status)
-        })
+        try uvCheck(
+            uv_poll_start(poll, Int32(UV_READABLE.rawValue)) { poll, status, _ in
+                let listener = Unmanaged<Listener>.fromOpaque(poll!.pointee.data).takeUnretainedValue()
+                listener.acceptPending(status: status)
+            })
         if kind == .tcp, let bound = Self.boundAddress(fd) { address = bound }
     }
 

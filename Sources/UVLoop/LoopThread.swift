@@ -20,12 +20,14 @@ public final class LoopThread: @unchecked Sendable {
         let started = Atomic<Bool>(false)
         let box = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            let me = Unmanaged<LoopThread>.fromOpaque(context!).takeRetainedValue()
-            me.loop.run()
-            me.closeResult.store(me.loop.close(), ordering: .sequentiallyConsistent)
-            return nil
-        }, box)
+        let result = pthread_create(
+            &thread, nil,
+            { context in
+                let me = Unmanaged<LoopThread>.fromOpaque(context!).takeRetainedValue()
+                me.loop.run()
+                me.closeResult.store(me.loop.close(), ordering: .sequentiallyConsistent)
+                return nil
+            }, box)
         precondition(result == 0, "pthread_create failed: \(result)")
         self.thread = thread
         _ = started

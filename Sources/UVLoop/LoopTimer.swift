@@ -26,17 +26,21 @@ public final class LoopTimer {
             // The handle holds its owner while it may fire; released in the close callback.
             handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
         }
-        uv_timer_start(handle, { handle in
-            Handle.owner(Handle.base(handle!), as: LoopTimer.self)?.fire()
-        }, milliseconds, `repeat`)
+        uv_timer_start(
+            handle,
+            { handle in
+                Handle.owner(Handle.base(handle!), as: LoopTimer.self)?.fire()
+            }, milliseconds, `repeat`)
     }
 
     /// Restarts with the same callback (cheaper than `start` for a deadline that moves).
     public func restart(after milliseconds: UInt64) {
         guard let handle, callback != nil else { return }
-        uv_timer_start(handle, { handle in
-            Handle.owner(Handle.base(handle!), as: LoopTimer.self)?.fire()
-        }, milliseconds, 0)
+        uv_timer_start(
+            handle,
+            { handle in
+                Handle.owner(Handle.base(handle!), as: LoopTimer.self)?.fire()
+            }, milliseconds, 0)
     }
 
     public func stop() {

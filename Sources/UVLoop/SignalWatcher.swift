@@ -11,9 +11,11 @@ public final class SignalWatcher {
         let handle = Handle.allocate(uv_signal_t.self)
         uv_signal_init(loop.raw, handle)
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        let result = uv_signal_start(handle, { handle, signum in
-            Handle.owner(Handle.base(handle!), as: SignalWatcher.self)?.callback(signum)
-        }, signal)
+        let result = uv_signal_start(
+            handle,
+            { handle, signum in
+                Handle.owner(Handle.base(handle!), as: SignalWatcher.self)?.callback(signum)
+            }, signal)
         if result < 0 {
             Handle.close(handle)
             throw UVError(result)

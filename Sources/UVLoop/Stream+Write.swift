@@ -64,7 +64,8 @@ extension Stream {
                 body.withUnsafeBytes { tail in
                     var buffers = (
                         uv_buf_init(head.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(headCount)),
-                        uv_buf_init(UnsafeMutablePointer(mutating: tail.baseAddress!.assumingMemoryBound(to: CChar.self)), UInt32(bodyCount)))
+                        uv_buf_init(UnsafeMutablePointer(mutating: tail.baseAddress!.assumingMemoryBound(to: CChar.self)), UInt32(bodyCount))
+                    )
                     return withUnsafeMutableBytes(of: &buffers) {
                         uv_try_write(handle, $0.baseAddress!.assumingMemoryBound(to: uv_buf_t.self), 2)
                     }
@@ -98,7 +99,8 @@ extension Stream {
                 uv_buf_init(data.assumingMemoryBound(to: CChar.self), UInt32(remaining)),
                 uv_buf_init(
                     UnsafeMutablePointer(mutating: tail.baseAddress!.assumingMemoryBound(to: CChar.self)) + bodyOffset,
-                    UInt32(body.count - bodyOffset)))
+                    UInt32(body.count - bodyOffset))
+            )
             return withUnsafeMutableBytes(of: &buffers) { raw in
                 let first = raw.baseAddress!.assumingMemoryBound(to: uv_buf_t.self)
                 // The array's storage does not move while `hold` keeps it: the pointer stays valid.

@@ -42,20 +42,23 @@ public final class Stream {
     public func startReading() {
         guard !isReading, !isClosed else { return }
         isReading = true
-        uv_read_start(handle, { handle, _, buf in
-            let stream = Stream.from(UnsafeMutableRawPointer(handle!).assumingMemoryBound(to: uv_stream_t.self))
-            let pool = stream.loop.readBuffers
-            buf!.pointee = uv_buf_init(pool.take().assumingMemoryBound(to: CChar.self), UInt32(pool.bufferSize))
-        }, { handle, nread, buf in
-            let stream = Stream.from(handle)
-            defer { if let base = buf?.pointee.base { stream.loop.readBuffers.give(UnsafeMutableRawPointer(base)) } }
-            if nread > 0 {
-                stream.delegate?.streamDidRead(UnsafeRawBufferPointer(start: buf!.pointee.base, count: nread))
-            } else if nread < 0 {
-                stream.stopReading()
-                stream.delegate?.streamDidEnd(error: nread == Int(UV_EOF.rawValue) ? nil : UVError(Int32(nread)))
-            }
-        })
+        uv_read_start(
+            handle,
+            { handle, _, buf in
+                let stream = Stream.from(UnsafeMutableRawPointer(handle!).assumingMemoryBound(to: uv_stream_t.self))
+                let pool = stream.loop.readBuffers
+                buf!.pointee = uv_buf_init(pool.take().assumingMemoryBound(to: CChar.self), UInt32(pool.bufferSize))
+            },
+            { handle, nread, buf in
+                let stream = Stream.from(handle)
+                defer { if let base = buf?.pointee.base { stream.loop.readBuffers.give(UnsafeMutableRawPointer(base)) } }
+                if nread > 0 {
+                    stream.delegate?.streamDidRead(UnsafeRawBufferPointer(start: buf!.pointee.base, count: nread))
+                } else if nread < 0 {
+                    stream.stopReading()
+                    stream.delegate?.streamDidEnd(error: nread == Int(UV_EOF.rawValue) ? nil : UVError(Int32(nread)))
+                }
+            })
     }
 
     public func stopReading() {

@@ -20,10 +20,12 @@ public struct TimerHandle {
 
     /// Starts or restarts: the target's `timerFired()` runs once after `milliseconds`.
     public func start(after milliseconds: UInt64) {
-        uv_timer_start(handle, { handle in
-            guard let data = handle?.pointee.data else { return }
-            (Unmanaged<AnyObject>.fromOpaque(data).takeUnretainedValue() as? any TimerTarget)?.timerFired()
-        }, milliseconds, 0)
+        uv_timer_start(
+            handle,
+            { handle in
+                guard let data = handle?.pointee.data else { return }
+                (Unmanaged<AnyObject>.fromOpaque(data).takeUnretainedValue() as? any TimerTarget)?.timerFired()
+            }, milliseconds, 0)
     }
 
     public func stop() {
@@ -37,4 +39,3 @@ public struct TimerHandle {
         Handle.close(handle)
     }
 }
-

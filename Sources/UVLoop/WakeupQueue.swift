@@ -23,10 +23,11 @@ final class WakeupQueue: @unchecked Sendable {
     func attach(to loop: EventLoop) throws(UVError) {
         let handle = Handle.allocate(uv_async_t.self)
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        try uvCheck(uv_async_init(loop.raw, handle) { handle in
-            let queue = Handle.owner(Handle.base(handle!), as: WakeupQueue.self)!
-            queue.drain(EventLoop.from(handle?.pointee.loop))
-        })
+        try uvCheck(
+            uv_async_init(loop.raw, handle) { handle in
+                let queue = Handle.owner(Handle.base(handle!), as: WakeupQueue.self)!
+                queue.drain(EventLoop.from(handle?.pointee.loop))
+            })
         let attached = AsyncHandle(pointer: handle)
         pending.withLock { $0.async = attached }
     }

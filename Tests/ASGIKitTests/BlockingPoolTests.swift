@@ -1,6 +1,8 @@
 import Dispatch
+import Glibc
 import Synchronization
 import Testing
+
 @testable import ASGIKit
 
 @Suite struct BlockingPoolTests {
@@ -18,7 +20,11 @@ import Testing
         let gate = DispatchSemaphore(value: 0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             // The first job holds the only thread until the others are queued.
-            group.addTask { try await pool.run { gate.wait(); order.withLock { $0.append(0) } } }
+            group.addTask {
+                try await pool.run {
+                    gate.wait(); order.withLock { $0.append(0) }
+                }
+            }
             while pool.threadCount == 0 { await Task.yield() }
             for i in 1...5 {
                 group.addTask { try await pool.run { order.withLock { $0.append(i) } } }
@@ -39,7 +45,9 @@ import Testing
             for _ in 0..<12 {
                 group.addTask {
                     try await pool.run {
-                        counts.withLock { $0.running += 1; $0.peak = max($0.peak, $0.running) }
+                        counts.withLock {
+                            $0.running += 1; $0.peak = max($0.peak, $0.running)
+                        }
                         usleep(5_000)
                         counts.withLock { $0.running -= 1 }
                     }
@@ -103,5 +111,3 @@ import Testing
         #expect(result.text == "14 pen")
     }
 }
-
-import Glibc

@@ -1,5 +1,6 @@
 import Dispatch
 import Testing
+
 @testable import ASGIKit
 
 /// The blocking pool's queue is bounded: past it work is refused at once (503 through a router),

@@ -1,5 +1,7 @@
 import ASGI
+import Synchronization
 import Testing
+
 @testable import ASGIKit
 
 @Suite struct BodyTests {
@@ -89,5 +91,3 @@ import Testing
         #expect(empty.complete)
     }
 }
-
-import Synchronization

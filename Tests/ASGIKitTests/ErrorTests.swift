@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ASGIKit
 
 @Suite struct ErrorTests {
@@ -39,10 +40,11 @@ import Testing
     @Test func errorAfterTheFirstChunkPropagates() async throws {
         let router = Router()
         router.get("/s") { _ in
-            .stream(AsyncThrowingStream<[UInt8], any Error> { continuation in
-                continuation.yield(bytes("partial"))
-                continuation.finish(throwing: Boom())
-            })
+            .stream(
+                AsyncThrowingStream<[UInt8], any Error> { continuation in
+                    continuation.yield(bytes("partial"))
+                    continuation.finish(throwing: Boom())
+                })
         }
         await #expect(throws: Boom.self) { try await call(router.application, "GET", "/s") }
     }

@@ -1,6 +1,7 @@
 import ASGI
 import CZlib
 import Testing
+
 @testable import ASGIKit
 
 /// Serialized: the tests that check every zlib stream was ended count the streams of the process.
@@ -260,7 +261,11 @@ import Testing
         await #expect(throws: ASGIError.disconnected()) {
             try await app(scope, { .disconnect }) { event in
                 guard case .responseBody = event else { return }
-                if bodies.withLock({ $0 += 1; return $0 }) > 1 { throw ASGIError.disconnected() }
+                if bodies.withLock({
+                    $0 += 1; return $0
+                }) > 1 {
+                    throw ASGIError.disconnected()
+                }
             }
         }
         #expect(bodies.value == 2)

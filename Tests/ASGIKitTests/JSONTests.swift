@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ASGIKit
 
 @Suite struct JSONTests {
@@ -28,7 +29,10 @@ import Testing
 
     @Test func encodesEveryShapeInOrder() throws {
         let json = String(decoding: try JSON.encode(Everything()), as: UTF8.self)
-        #expect(json == #"{"int":-42,"uint":200,"double":1.5,"float":0.25,"bool":true,"present":"here","list":[1,2,3],"nested":[{"message":"a\"b\\c\n\u0001é/"}],"empty":[],"map":{"k":1}}"#)
+        #expect(
+            json
+                == #"{"int":-42,"uint":200,"double":1.5,"float":0.25,"bool":true,"present":"here","list":[1,2,3],"nested":[{"message":"a\"b\\c\n\u0001é/"}],"empty":[],"map":{"k":1}}"#
+        )
     }
 
     @Test func roundTripsThroughTheDecoder() throws {

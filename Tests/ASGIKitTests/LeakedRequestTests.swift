@@ -1,6 +1,7 @@
 import ASGI
 import ASGIServer
 import Testing
+
 @testable import ASGIKit
 
 /// A handler that hands its request to an unstructured task: after the handler returned, the task

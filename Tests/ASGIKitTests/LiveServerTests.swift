@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Testing
 import UVLoop
+
 @testable import ASGIKit
 
 /// The router behind the real server, over real sockets.

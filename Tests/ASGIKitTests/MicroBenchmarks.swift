@@ -1,6 +1,7 @@
 import ASGI
 import Foundation
 import Testing
+
 @testable import ASGIKit
 
 /// Measurements, not checks: run with `ASGIKIT_BENCH=1` on a release build
@@ -61,8 +62,9 @@ struct MicroBenchmarks {
 
     static let catalog = Catalog(
         items: (0..<20).map {
-            Item(id: $0, name: "Item \($0) \"quoted\"", price: Double($0) * 1.25, tags: ["a", "b\($0)"], active: $0 % 2 == 0,
-                 note: $0 % 3 == 0 ? nil : "note")
+            Item(
+                id: $0, name: "Item \($0) \"quoted\"", price: Double($0) * 1.25, tags: ["a", "b\($0)"], active: $0 % 2 == 0,
+                note: $0 % 3 == 0 ? nil : "note")
         }, total: 20)
 
     @Test func jsonEncoding() throws {

@@ -2,6 +2,7 @@ import ASGI
 import Logging
 import Synchronization
 import Testing
+
 @testable import ASGIKit
 
 @Suite struct MiddlewareTests {
@@ -29,9 +30,10 @@ import Testing
         router.get("/plain") { _ in .text("plain") }
 
         let result = try await call(router.application, "GET", "/api/x")
-        #expect(log.withLock { $0 } == [
-            "outer before", "inner before", "group before", "handler", "group after", "inner after", "outer after",
-        ])
+        #expect(
+            log.withLock { $0 } == [
+                "outer before", "inner before", "group before", "handler", "group after", "inner after", "outer after",
+            ])
         #expect(result.headers.values(name: "x-trace") == ["group", "inner", "outer"])
 
         log.withLock { $0 = [] }
@@ -124,18 +126,22 @@ import Testing
         #expect(foreign.text == "data")
         #expect(foreign.headers["access-control-allow-origin"] == nil)
 
-        let preflight = try await call(app, "OPTIONS", "/data", headers: [
-            ("origin", "https://APP.example.com"), ("access-control-request-method", "PUT"),
-            ("access-control-request-headers", "content-type, x-token"),
-        ])
+        let preflight = try await call(
+            app, "OPTIONS", "/data",
+            headers: [
+                ("origin", "https://APP.example.com"), ("access-control-request-method", "PUT"),
+                ("access-control-request-headers", "content-type, x-token"),
+            ])
         #expect(preflight.status == 204)
         #expect(preflight.headers["access-control-allow-methods"]?.contains("PUT") == true)
         #expect(preflight.headers["access-control-allow-headers"] == "content-type, x-token")
         #expect(preflight.headers["access-control-max-age"] == "600")
 
-        let refused = try await call(app, "OPTIONS", "/data", headers: [
-            ("origin", "https://evil.example"), ("access-control-request-method", "GET"),
-        ])
+        let refused = try await call(
+            app, "OPTIONS", "/data",
+            headers: [
+                ("origin", "https://evil.example"), ("access-control-request-method", "GET"),
+            ])
         #expect(refused.status == 403)
 
         let any = CORS(allowingAnyOrigin: ()).middleware(router.application)
@@ -144,8 +150,9 @@ import Testing
 
     @Test func accessLogLine() async throws {
         let request = Request(
-            scope: Scope(method: "GET", path: "/echo", rawPath: bytes("/echo"), queryString: bytes("message=hi"),
-                         client: Scope.Address(host: "127.0.0.1", port: 50122)),
+            scope: Scope(
+                method: "GET", path: "/echo", rawPath: bytes("/echo"), queryString: bytes("message=hi"),
+                client: Scope.Address(host: "127.0.0.1", port: 50122)),
             pathParameters: PathParameters(),
             context: RequestContext(receive: { .disconnect }, maxBodyBytes: 0))
         let line = AccessLog.line(request, status: 200, size: "12B", elapsed: .microseconds(1234))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ASGIKit
 
 @Suite struct QueryTests {

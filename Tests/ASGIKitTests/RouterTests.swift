@@ -1,5 +1,7 @@
 import ASGI
+import Synchronization
 import Testing
+
 @testable import ASGIKit
 
 @Suite struct RouterTests {
@@ -103,7 +105,9 @@ import Testing
     @Test func lifespanRunsHooks() async throws {
         let router = Router()
         let log = Locked<[String]>([])
-        router.onStartup { state in state["ready"] = true; log.withLock { $0.append("startup") } }
+        router.onStartup { state in
+            state["ready"] = true; log.withLock { $0.append("startup") }
+        }
         router.onShutdown { _ in log.withLock { $0.append("shutdown") } }
         let events = Locked<[ReceiveEvent]>([.lifespanStartup, .lifespanShutdown])
         let sent = Locked<[String]>([])
@@ -117,5 +121,3 @@ import Testing
         #expect(state["ready"] as? Bool == true)
     }
 }
-
-import Synchronization

@@ -1,6 +1,7 @@
 import ASGI
 import Synchronization
 import Testing
+
 @testable import ASGIKit
 
 /// A one-shot signal an async task can wait for.
@@ -69,10 +70,11 @@ struct GatedChunks: AsyncSequence, Sendable {
     @Test func emptyChunksAreSkipped() async throws {
         let router = Router()
         router.get("/s") { _ in
-            .stream(AsyncStream<[UInt8]> { continuation in
-                for chunk in [[], bytes("a"), [], bytes("b")] { continuation.yield(chunk) }
-                continuation.finish()
-            })
+            .stream(
+                AsyncStream<[UInt8]> { continuation in
+                    for chunk in [[], bytes("a"), [], bytes("b")] { continuation.yield(chunk) }
+                    continuation.finish()
+                })
         }
         let result = try await call(router.application, "GET", "/s")
         #expect(result.messages.map(\.bytes) == [bytes("a"), bytes("b"), []])

@@ -1,5 +1,5 @@
-import Glibc
 import ASGIRedis
+import Glibc
 import Testing
 import UVLoop
 

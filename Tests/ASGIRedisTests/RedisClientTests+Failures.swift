@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 import UVLoop
+
 @testable import ASGIRedis
 
 /// Failure handling against a real redis-server: killed, restarted, paused, refused, never
@@ -58,7 +59,9 @@ extension RedisClientTests {
             // The loss is noticed (EOF) and commands fail fast with an unavailable error.
             var sawUnavailable = false
             for _ in 0..<100 where !sawUnavailable {
-                do throws(RedisError) { _ = try await redis.ping(); await loop.sleep(milliseconds: 10) } catch { sawUnavailable = error.isUnavailable }
+                do throws(RedisError) { _ = try await redis.ping(); await loop.sleep(milliseconds: 10) } catch {
+                    sawUnavailable = error.isUnavailable
+                }
             }
             #expect(sawUnavailable)
             let failFast = milliseconds()
@@ -69,8 +72,7 @@ extension RedisClientTests {
             let restarted = milliseconds()
             var recovered: UInt64?
             while recovered == nil, milliseconds() - restarted < 5000 {
-                if (try? await redis.set("after", "2")) != nil { recovered = milliseconds() - restarted }
-                else { await loop.sleep(milliseconds: 20) }
+                if (try? await redis.set("after", "2")) != nil { recovered = milliseconds() - restarted } else { await loop.sleep(milliseconds: 20) }
             }
             #expect(try await redis.get("after") == bytes("2"))
             let reconnects = redis.stats.reconnects
@@ -172,7 +174,7 @@ extension RedisClientTests {
         try await onLoop { loop in
             let redis = try makeClient(url: url, loop: loop)
             let connecting = Task(executorPreference: loop.executor) { await redis.connect() }
-            await loop.sleep(milliseconds: 50)   // TCP connected (backlog), PING unanswered
+            await loop.sleep(milliseconds: 50)  // TCP connected (backlog), PING unanswered
             await redis.close()
             await connecting.value
             #expect(!redis.isConnected)

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 import UVLoop
+
 @testable import ASGIRedis
 
 /// Live tests against a real redis-server started per test (serialized: some measure time).

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ASGIRedis
 
 @Suite struct RedisConfigurationTests {

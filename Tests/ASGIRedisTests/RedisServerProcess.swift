@@ -25,10 +25,11 @@ final class RedisServerProcess: @unchecked Sendable {
     func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = [
-            "--port", "\(port)", "--bind", host, "--save", "", "--appendonly", "no",
-            "--loglevel", "warning",
-        ] + extraArguments
+        process.arguments =
+            [
+                "--port", "\(port)", "--bind", host, "--save", "", "--appendonly", "no",
+                "--loglevel", "warning",
+            ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

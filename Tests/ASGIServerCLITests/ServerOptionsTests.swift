@@ -1,6 +1,6 @@
-import ArgumentParser
 import ASGIServer
 import ASGIServerCLI
+import ArgumentParser
 import Foundation
 import Testing
 
@@ -85,7 +85,8 @@ import Testing
     }
 
     @Test func anEnvironmentFileIsReadAndItsSyntaxChecked() throws {
-        let parsed = try EnvironmentFile.parse("""
+        let parsed = try EnvironmentFile.parse(
+            """
             # comment
             SWIFTASGI_PORT=7200
 

@@ -247,4 +247,3 @@ func waitUntil(_ condition: @escaping @Sendable () -> Bool) async throws {
         try await Task.sleep(for: .milliseconds(5))
     }
 }
-

@@ -1,6 +1,7 @@
 import ASGI
-@testable import ASGIServer
 import Testing
+
+@testable import ASGIServer
 
 @Suite struct ProxyHeadersTests {
     let proxy = ProxyHeaders(trusted: ["127.0.0.1", "10.0.0.0/8", "::1"])
@@ -43,9 +44,10 @@ import Testing
 @Suite struct AccessLogFormatTests {
     @Test func rendersAtoms() throws {
         let format = try #require(AccessLogFormat(validating: "%(h)s \"%(r)s\" %(s)s %(b)s %(L)s %(a)s"))
-        let line = format.render(.init(
-            client: "1.2.3.4:5", method: "GET", path: "/a", query: "x=1", httpVersion: "1.1", status: 200,
-            bytes: 12, seconds: 0.0042, userAgent: "curl", referer: "-"))
+        let line = format.render(
+            .init(
+                client: "1.2.3.4:5", method: "GET", path: "/a", query: "x=1", httpVersion: "1.1", status: 200,
+                bytes: 12, seconds: 0.0042, userAgent: "curl", referer: "-"))
         #expect(line == "1.2.3.4:5 \"GET /a?x=1 HTTP/1.1\" 200 12 0.004 curl")
     }
 
@@ -62,7 +64,11 @@ import Testing
     }
 
     @Test func trustedLoopbackPeerIsReplacedByTheForwardedClient() async throws {
-        try await withServer({ $0.proxyHeaders = true; $0.forwardedAllowIPs = ["127.0.0.1"] }, app: Self.echoClient) { server in
+        try await withServer(
+            {
+                $0.proxyHeaders = true; $0.forwardedAllowIPs = ["127.0.0.1"]
+            }, app: Self.echoClient
+        ) { server in
             let port = server.port
             let response = try await roundTrip(port: port, get("/", "X-Forwarded-For: 203.0.113.7, 198.51.100.2\r\nX-Forwarded-Proto: https\r\n"))
             #expect(response.text == "https 198.51.100.2")
@@ -70,7 +76,11 @@ import Testing
     }
 
     @Test func untrustedPeerKeepsItsOwnAddress() async throws {
-        try await withServer({ $0.proxyHeaders = true; $0.forwardedAllowIPs = ["10.0.0.0/8"] }, app: Self.echoClient) { server in
+        try await withServer(
+            {
+                $0.proxyHeaders = true; $0.forwardedAllowIPs = ["10.0.0.0/8"]
+            }, app: Self.echoClient
+        ) { server in
             let port = server.port
             let response = try await roundTrip(port: port, get("/", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n"))
             #expect(response.text == "http 127.0.0.1")
@@ -78,7 +88,11 @@ import Testing
     }
 
     @Test func disabledProxyHeadersAreIgnored() async throws {
-        try await withServer({ $0.proxyHeaders = false; $0.forwardedAllowIPs = ["*"] }, app: Self.echoClient) { server in
+        try await withServer(
+            {
+                $0.proxyHeaders = false; $0.forwardedAllowIPs = ["*"]
+            }, app: Self.echoClient
+        ) { server in
             let port = server.port
             let response = try await roundTrip(port: port, get("/", "X-Forwarded-For: 203.0.113.7\r\n"))
             #expect(response.text == "http 127.0.0.1")

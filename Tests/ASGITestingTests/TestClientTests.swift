@@ -57,7 +57,8 @@ import Testing
                     try await send(.responseTrailers(headers: [("x-sum", "42")]))
                 default:
                     let greeting = scope.state["greeting"] as? String ?? "none"
-                    let text = "\(scope.method) \(scope.path) q=\(String(decoding: scope.queryString, as: UTF8.self)) "
+                    let text =
+                        "\(scope.method) \(scope.path) q=\(String(decoding: scope.queryString, as: UTF8.self)) "
                         + "x=\(scope.headers["x-test"] ?? "-") state=\(greeting) pieces=\(pieces) client=\(scope.client?.host ?? "-") body="
                     try await send(.responseStart(status: scope.path == "/missing" ? 404 : 200, headers: [("content-type", "text/plain")]))
                     try await send(.responseBody(Array(text.utf8) + body))

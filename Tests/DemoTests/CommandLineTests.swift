@@ -4,9 +4,11 @@ import Testing
 /// The uvicorn-style command line: --help, bad values, a port already taken, a unix socket, --env-file.
 @Suite("asgi-demo command line")
 struct CommandLineTests {
-    static let documentedFlags = ["--host", "--port", "--uds", "--timeout-keep-alive", "--timeout-header",
-                                  "--timeout-graceful-shutdown", "--max-header-size", "--log-level",
-                                  "--access-log", "--no-access-log"]
+    static let documentedFlags = [
+        "--host", "--port", "--uds", "--timeout-keep-alive", "--timeout-header",
+        "--timeout-graceful-shutdown", "--max-header-size", "--log-level",
+        "--access-log", "--no-access-log",
+    ]
 
     @Test("--help exits 0 and lists the documented flags")
     func help() throws {
@@ -17,15 +19,17 @@ struct CommandLineTests {
         }
     }
 
-    @Test("a bad flag value exits non-zero with one clear error line", arguments: [
-        (["--port", "abc"], "--port"),
-        (["--port", "70000"], "--port"),
-        (["--timeout-header=-1"], "--timeout-header"),
-        (["--timeout-header", "-1"], "--timeout-header"),
-        (["--max-header-size", "10"], "--max-header-size"),
-        (["--log-level", "loud"], "--log-level"),
-        (["--no-such-flag"], "--no-such-flag"),
-    ])
+    @Test(
+        "a bad flag value exits non-zero with one clear error line",
+        arguments: [
+            (["--port", "abc"], "--port"),
+            (["--port", "70000"], "--port"),
+            (["--timeout-header=-1"], "--timeout-header"),
+            (["--timeout-header", "-1"], "--timeout-header"),
+            (["--max-header-size", "10"], "--max-header-size"),
+            (["--log-level", "loud"], "--log-level"),
+            (["--no-such-flag"], "--no-such-flag"),
+        ])
     func badValue(arguments: [String], flag: String) throws {
         let result = try runCommand(DemoEnvironment.binary, arguments, timeout: .seconds(30))
         #expect(result.status != nil, "asgi-demo \(arguments) did not exit by itself (or crashed)")
@@ -42,8 +46,9 @@ struct CommandLineTests {
             let port = try #require(first.port)
             let result = try runCommand(DemoEnvironment.binary, ["--port", "\(port)"], timeout: .seconds(30))
             #expect(result.status != nil && result.status != 0, "second server on \(port): \(result.stderr)")
-            #expect(result.stderr.lowercased().contains("in use") || result.stderr.contains("EADDRINUSE"),
-                    "stderr:\n\(result.stderr)")
+            #expect(
+                result.stderr.lowercased().contains("in use") || result.stderr.contains("EADDRINUSE"),
+                "stderr:\n\(result.stderr)")
             #expect(try first.request("/").status == 200, "the first server stopped answering")
         }
     }
@@ -80,11 +85,13 @@ struct CommandLineTests {
         let directory = try DemoEnvironment.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("demo.env").path
-        try Data("""
+        try Data(
+            """
             # the demo's settings
             SWIFTASGI_ACCESS_LOG=0
             SWIFTASGI_HEADER="x-from-env-file: yes"
-            """.utf8).write(to: URL(fileURLWithPath: path))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: path))
         let server = try DemoServer(["--env-file", path])
         let response = try server.request("/")
         #expect(response.status == 200)

@@ -13,8 +13,9 @@ struct CurlTests {
             #expect(response.header("content-length") == "12")
             #expect(response.header("content-type")?.hasPrefix("text/plain") == true)
             let date = try #require(response.header("date"))
-            #expect(date.wholeMatch(of: /[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/) != nil,
-                    "date header is not an IMF-fixdate: \(date)")
+            #expect(
+                date.wholeMatch(of: /[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/) != nil,
+                "date header is not an IMF-fixdate: \(date)")
             #expect(response.header("server")?.isEmpty == false)
             #expect(response.header("transfer-encoding") == nil)
         }
@@ -116,14 +117,17 @@ struct CurlTests {
     func keepAliveReuse() throws {
         try withDemo { server throws in
             let url = server.url("/")
-            let result = try server.curl(["-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
-                                          "-w", "%{http_code} %{num_connects}\\n", url, url, url])
+            let result = try server.curl([
+                "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
+                "-w", "%{http_code} %{num_connects}\\n", url, url, url,
+            ])
             #expect(result.succeeded, "\(result.stderr)")
             let lines = result.text.split(separator: "\n").map { $0.split(separator: " ") }
             #expect(lines.count == 3)
             #expect(lines.allSatisfy { $0.first == "200" })
-            #expect(lines.compactMap { $0.last.flatMap { Int($0) } }.reduce(0, +) == 1,
-                    "connections opened per request: \(result.text)")
+            #expect(
+                lines.compactMap { $0.last.flatMap { Int($0) } }.reduce(0, +) == 1,
+                "connections opened per request: \(result.text)")
         }
     }
 }

@@ -33,8 +33,9 @@ struct HardeningTests {
         for _ in 0..<150 {
             if let fd = Self.connect(port: port) { sockets.append(fd) }
         }
-        #expect(server.child.stderr.wait(timeout: .seconds(10)) { $0.contains("accept failed") },
-                "log:\n\(server.log)")
+        #expect(
+            server.child.stderr.wait(timeout: .seconds(10)) { $0.contains("accept failed") },
+            "log:\n\(server.log)")
         for fd in sockets { close(fd) }
         sockets = []
         // Back to normal: a new connection is served.

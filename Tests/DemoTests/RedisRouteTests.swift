@@ -7,9 +7,10 @@ import Testing
 struct RedisRouteTests {
     static var redisRoutes: Bool { DemoRoutes.has("/set") && DemoRoutes.has("/get") }
 
-    @Test("GET /set then /get round-trips a value through Redis",
-          .enabled(if: DemoEnvironment.redisURL != nil, "REDIS_URL not set (run scripts/test.sh)"),
-          .enabled(if: redisRoutes, "/get and /set not served by this build"))
+    @Test(
+        "GET /set then /get round-trips a value through Redis",
+        .enabled(if: DemoEnvironment.redisURL != nil, "REDIS_URL not set (run scripts/test.sh)"),
+        .enabled(if: redisRoutes, "/get and /set not served by this build"))
     func setThenGet() throws {
         try withDemo { server throws in
             let key = "e2e:\(UUID().uuidString)"
@@ -27,9 +28,10 @@ struct RedisRouteTests {
         }
     }
 
-    @Test("GET /get: 404 for a missing key, 400 without key",
-          .enabled(if: DemoEnvironment.redisURL != nil, "REDIS_URL not set (run scripts/test.sh)"),
-          .enabled(if: redisRoutes, "/get and /set not served by this build"))
+    @Test(
+        "GET /get: 404 for a missing key, 400 without key",
+        .enabled(if: DemoEnvironment.redisURL != nil, "REDIS_URL not set (run scripts/test.sh)"),
+        .enabled(if: redisRoutes, "/get and /set not served by this build"))
     func getMissingAndWithoutKey() throws {
         try withDemo { server throws in
             #expect(try server.request("/get?key=e2e:missing:\(UUID().uuidString)").status == 404)
@@ -37,9 +39,10 @@ struct RedisRouteTests {
         }
     }
 
-    @Test("GET /get returns binary values byte for byte, and hostile keys are just keys",
-          .enabled(if: DemoEnvironment.redisPort != nil, "SWIFTASGI_TEST_REDIS_PORT not set (run scripts/test.sh)"),
-          .enabled(if: redisRoutes, "/get and /set not served by this build"))
+    @Test(
+        "GET /get returns binary values byte for byte, and hostile keys are just keys",
+        .enabled(if: DemoEnvironment.redisPort != nil, "SWIFTASGI_TEST_REDIS_PORT not set (run scripts/test.sh)"),
+        .enabled(if: redisRoutes, "/get and /set not served by this build"))
     func binaryValuesAndHostileKeys() throws {
         let port = try #require(DemoEnvironment.redisPort)
         let directory = try DemoEnvironment.temporaryDirectory()
@@ -67,17 +70,19 @@ struct RedisRouteTests {
         #expect(canaryValue.text.trimmingCharacters(in: .whitespacesAndNewlines) == "alive", "a hostile key ran a command")
     }
 
-    @Test("GET /readyz is 200 while Redis answers",
-          .enabled(if: DemoEnvironment.redisURL != nil, "REDIS_URL not set (run scripts/test.sh)"),
-          .enabled(if: DemoRoutes.has("/readyz"), "/readyz not served by this build"))
+    @Test(
+        "GET /readyz is 200 while Redis answers",
+        .enabled(if: DemoEnvironment.redisURL != nil, "REDIS_URL not set (run scripts/test.sh)"),
+        .enabled(if: DemoRoutes.has("/readyz"), "/readyz not served by this build"))
     func readyWithRedis() throws {
         try withDemo { server throws in
             #expect(try server.request("/readyz").status == 200)
         }
     }
 
-    @Test("Redis unreachable: the Redis routes answer 503, the rest keeps serving, exit 0",
-          .enabled(if: DemoRoutes.has("/readyz"), "/readyz not served by this build"))
+    @Test(
+        "Redis unreachable: the Redis routes answer 503, the rest keeps serving, exit 0",
+        .enabled(if: DemoRoutes.has("/readyz"), "/readyz not served by this build"))
     func redisDown() throws {
         let deadURL = "redis://127.0.0.1:\(try DemoEnvironment.closedPort())"
         try withDemo(redisURL: deadURL) { server throws in

@@ -44,8 +44,9 @@ struct RouteTests {
         }
     }
 
-    @Test("GET /slow takes 1 s without blocking the loop: 4 in parallel finish in well under 4 s",
-          .enabled(if: DemoRoutes.has("/slow"), "GET /slow not served by this build"))
+    @Test(
+        "GET /slow takes 1 s without blocking the loop: 4 in parallel finish in well under 4 s",
+        .enabled(if: DemoRoutes.has("/slow"), "GET /slow not served by this build"))
     func slow() throws {
         try withDemo { server throws in
             let url = server.url("/slow")
@@ -61,8 +62,9 @@ struct RouteTests {
         }
     }
 
-    @Test("GET /blocking sleeps on the blocking pool; the loop keeps serving",
-          .enabled(if: DemoRoutes.has("/blocking"), "GET /blocking not served by this build"))
+    @Test(
+        "GET /blocking sleeps on the blocking pool; the loop keeps serving",
+        .enabled(if: DemoRoutes.has("/blocking"), "GET /blocking not served by this build"))
     func blocking() throws {
         try withDemo { server throws in
             let started = ContinuousClock.now

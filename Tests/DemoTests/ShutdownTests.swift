@@ -11,8 +11,9 @@ struct ShutdownTests {
         let port = try #require(server.port)
         let client = try ChildProcess("python3", [DemoEnvironment.pythonClient, "slow-echo", "127.0.0.1", "\(port)", "200000"], stdin: true)
         defer { client.killIfRunning() }
-        try #require(client.stdout.wait(timeout: .seconds(20)) { $0.contains("HALF-SENT") },
-                     "the client never sent half its body: \(client.stderr.text)")
+        try #require(
+            client.stdout.wait(timeout: .seconds(20)) { $0.contains("HALF-SENT") },
+            "the client never sent half its body: \(client.stderr.text)")
 
         server.child.send(signal: SIGTERM)
         // The server says it is shutting down before the client sends the rest: the request is
@@ -24,8 +25,10 @@ struct ShutdownTests {
 
         let clientStatus = client.waitForExit(timeout: .seconds(30))
         #expect(clientStatus == 0, "client: \(client.stderr.text)")
-        let result = try DemoServer.json(lastLineOf: CommandResult(command: client.command, status: clientStatus,
-                                                                   stdout: client.stdout.data, stderr: client.stderr.text))
+        let result = try DemoServer.json(
+            lastLineOf: CommandResult(
+                command: client.command, status: clientStatus,
+                stdout: client.stdout.data, stderr: client.stderr.text))
         #expect(result["status"] as? Int == 200, "\(result)")
         #expect(result["same"] as? Bool == true, "\(result)")
         #expect(server.child.waitForExit(timeout: .seconds(30)) == 0, "log:\n\(server.log)")
@@ -44,8 +47,10 @@ struct ShutdownTests {
         #expect(status == 0, "log:\n\(server.log)")
         #expect(ContinuousClock.now - started < .seconds(10), "shutdown waited on an idle connection")
         #expect(client.waitForExit(timeout: .seconds(20)) == 0)
-        let result = try DemoServer.json(lastLineOf: CommandResult(command: client.command, status: 0,
-                                                                   stdout: client.stdout.data, stderr: client.stderr.text))
+        let result = try DemoServer.json(
+            lastLineOf: CommandResult(
+                command: client.command, status: 0,
+                stdout: client.stdout.data, stderr: client.stderr.text))
         #expect(result["closed"] as? Bool == true, "\(result)")
     }
 

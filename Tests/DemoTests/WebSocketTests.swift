@@ -6,13 +6,15 @@ import Testing
 /// `websockets` library and raw sockets: scripts/e2e/ws_client.py, run with the Python of
 /// `SWIFTASGI_TEST_PYTHON` (scripts/test.sh makes `.build-venv/` for it). Serialized: the
 /// 1,000-connection and timing cases should not share this machine's two cores with each other.
-@Suite("asgi-demo WebSockets", .serialized,
-       .enabled(if: WebSocketClient.python != nil, Comment(rawValue: WebSocketClient.unavailable)))
+@Suite(
+    "asgi-demo WebSockets", .serialized,
+    .enabled(if: WebSocketClient.python != nil, Comment(rawValue: WebSocketClient.unavailable)))
 struct WebSocketTests {
     // MARK: /ws echo
 
-    @Test("/ws echoes 0 B to 1 MiB, text and bytes, with and without permessage-deflate",
-          arguments: ["deflate", "none"])
+    @Test(
+        "/ws echoes 0 B to 1 MiB, text and bytes, with and without permessage-deflate",
+        arguments: ["deflate", "none"])
     func echoSizes(mode: String) throws {
         try withDemo(["--no-access-log"]) { server throws in
             let result = try server.ws("echo", [mode])
@@ -27,8 +29,9 @@ struct WebSocketTests {
             #expect(result["same"] as? Int == 12, "\(result)")
             for entry in result["results"] as? [[String: Any]] ?? [] {
                 let kind = entry["kind"] as? String
-                #expect(entry["reply_type"] as? String == (kind == "text" ? "str" : "bytes"),
-                        "a \(kind ?? "?") message came back as another type: \(entry)")
+                #expect(
+                    entry["reply_type"] as? String == (kind == "text" ? "str" : "bytes"),
+                    "a \(kind ?? "?") message came back as another type: \(entry)")
             }
             #expect(result["close_code"] as? Int == 1000, "\(result)")
         }
@@ -88,8 +91,9 @@ struct WebSocketTests {
                 #expect(entry["close_code"] as? Int == 1009, "\(mode): \(entry)")
             }
             let deflate = result["deflate"] as? [String: Any] ?? [:]
-            #expect((deflate["extensions"] as? String)?.hasPrefix("permessage-deflate") == true,
-                    "the compressed case did not negotiate deflate: \(deflate)")
+            #expect(
+                (deflate["extensions"] as? String)?.hasPrefix("permessage-deflate") == true,
+                "the compressed case did not negotiate deflate: \(deflate)")
         }
     }
 
@@ -140,8 +144,9 @@ struct WebSocketTests {
         let port = try #require(server.port)
         let client = try WebSocketClient.start("hold", ["127.0.0.1", "\(port)", "20"])
         defer { client.killIfRunning() }
-        try #require(WebSocketClient.wait(for: "OPEN 20", in: client),
-                     "the 20 WebSockets did not open: \(client.stdout.text) \(client.stderr.text)")
+        try #require(
+            WebSocketClient.wait(for: "OPEN 20", in: client),
+            "the 20 WebSockets did not open: \(client.stdout.text) \(client.stderr.text)")
         let signalled = ContinuousClock.now
         server.child.send(signal: SIGTERM)
         let status = server.child.waitForExit(timeout: .seconds(Double(grace) + 10))
@@ -155,8 +160,9 @@ struct WebSocketTests {
 
     // MARK: chat over Redis, two processes
 
-    @Test("chat: a message sent on one process reaches every client of the room on both; other rooms get nothing",
-          .enabled(if: OwnRedisServer.installed, "redis-server not installed"))
+    @Test(
+        "chat: a message sent on one process reaches every client of the room on both; other rooms get nothing",
+        .enabled(if: OwnRedisServer.installed, "redis-server not installed"))
     func chatAcrossProcesses() throws {
         let redis = try OwnRedisServer()
         try withDemo(["--no-access-log"], redisURL: redis.url) { a throws in
@@ -167,14 +173,16 @@ struct WebSocketTests {
                 #expect(result["from_b"] as? [String: Bool] == members, "sent on B: \(result)")
                 #expect(result["other_room"] as? [String: Bool] == ["a_other": true, "b_other": true], "\(result)")
                 #expect((result["extra_in_room"] as? [String: Any])?.isEmpty == true, "\(result)")
-                #expect((result["extra_in_other_room"] as? [String: Any])?.isEmpty == true,
-                        "another room got messages: \(result)")
+                #expect(
+                    (result["extra_in_other_room"] as? [String: Any])?.isEmpty == true,
+                    "another room got messages: \(result)")
             }
         }
     }
 
-    @Test("chat: Redis killed → notice, 503 for new upgrades, processes keep serving; restarted → notice, messages flow",
-          .enabled(if: OwnRedisServer.installed, "redis-server not installed"))
+    @Test(
+        "chat: Redis killed → notice, 503 for new upgrades, processes keep serving; restarted → notice, messages flow",
+        .enabled(if: OwnRedisServer.installed, "redis-server not installed"))
     func chatRedisOutage() throws {
         let redis = try OwnRedisServer()
         try withDemo(["--no-access-log"], redisURL: redis.url) { a throws in
@@ -184,8 +192,9 @@ struct WebSocketTests {
                 try #require(WebSocketClient.wait(for: "READY", in: client), "\(client.stdout.text) \(client.stderr.text)")
                 redis.kill()
                 client.writeToStdin("killed\n")
-                try #require(WebSocketClient.wait(for: "DOWN", in: client, timeout: .seconds(60)),
-                             "\(client.stdout.text) \(client.stderr.text)")
+                try #require(
+                    WebSocketClient.wait(for: "DOWN", in: client, timeout: .seconds(60)),
+                    "\(client.stdout.text) \(client.stderr.text)")
                 try redis.start()
                 client.writeToStdin("restarted\n")
                 let result = try WebSocketClient.result(of: client, timeout: .seconds(90))
@@ -200,13 +209,15 @@ struct WebSocketTests {
                     let backNotice = back[name] as? [String: Any]
                     #expect(lostNotice?["type"] as? String == "notice", "\(name) after the kill: \(lost[name] ?? "nothing")")
                     #expect(backNotice?["type"] as? String == "notice", "\(name) after the restart: \(back[name] ?? "nothing")")
-                    #expect(lostNotice?["text"] as? String != backNotice?["text"] as? String,
-                            "\(name): the same notice for lost and back")
+                    #expect(
+                        lostNotice?["text"] as? String != backNotice?["text"] as? String,
+                        "\(name): the same notice for lost and back")
                 }
                 #expect(result["healthz_down"] as? [Int] == [200, 200], "\(result)")
                 #expect(result["upgrade_down"] as? [Int] == [503, 503], "new chat upgrades while Redis is down: \(result)")
-                #expect((result["send_down"] as? [String: Any])?["type"] as? String == "error",
-                        "a message sent while Redis is down: \(result["send_down"] ?? "nothing")")
+                #expect(
+                    (result["send_down"] as? [String: Any])?["type"] as? String == "error",
+                    "a message sent while Redis is down: \(result["send_down"] ?? "nothing")")
                 #expect(result["open_while_down"] as? [String: Bool] == all, "\(result)")
                 #expect(result["after"] as? [String: Bool] == all, "sent on B after the restart: \(result)")
                 #expect(result["after_from_a"] as? [String: Bool] == all, "sent on A after the restart: \(result)")

@@ -1,4 +1,5 @@
 import ASGI
+
 @testable import HTTP1
 
 /// Records what a parser reports; one entry per message.

@@ -1,5 +1,6 @@
 import ASGI
 import Testing
+
 @testable import HTTP1
 
 @Suite struct RequestParserBodyTests {
@@ -69,7 +70,8 @@ import Testing
 
     @Test func chunkExtensionsOfEveryValidShapeAreIgnored() throws {
         // RFC 9112 §7.1.1: token names, token or quoted values, BWS around ";" and "=".
-        let text = "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let text =
+            "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "2;a\r\nab\r\n2;a=b;c=\"x \\\" y\";d\r\ncd\r\n2 ; e = f\t;g\r\nef\r\n2;h=\"\u{e9}\"\r\ngh\r\n0;last\r\n\r\n"
         for piece in [Int.max, 1] {
             let recorder = try parse(text, piece: piece)
@@ -118,11 +120,12 @@ import Testing
             }
             return results
         }
-        #expect(results == [
-            .messageComplete(consumed: first.utf8.count),
-            .messageComplete(consumed: second.utf8.count),
-            .messageComplete(consumed: third.utf8.count),
-        ])
+        #expect(
+            results == [
+                .messageComplete(consumed: first.utf8.count),
+                .messageComplete(consumed: second.utf8.count),
+                .messageComplete(consumed: third.utf8.count),
+            ])
         #expect(harness.recorder.heads.map(\.path) == ["/one", "/two", "/three"])
         #expect(harness.recorder.bodies == [[], bytes("hello"), bytes("hi")])
         #expect(harness.recorder.completed == 3)

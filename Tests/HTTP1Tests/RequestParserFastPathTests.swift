@@ -1,5 +1,6 @@
 import ASGI
 import Testing
+
 @testable import HTTP1
 
 /// The line-at-a-time path, the byte path and their hand-over must give the same heads; and
@@ -55,9 +56,10 @@ import Testing
         #expect(recorder.heads[2].contentLength == 5 && recorder.bodies[2] == bytes("hello"))
         #expect(recorder.heads[3].isChunked && recorder.bodies[3] == bytes("hello"))
         #expect(recorder.heads[1].headers["x-a-rather-long-header-name"] == "value with\ttab and café")
-        #expect(recorder.heads[1].headers == [
-            ("host", "Example.COM"), ("x-a-rather-long-header-name", "value with\ttab and café"), ("e", ""), ("f", ""),
-        ])
+        #expect(
+            recorder.heads[1].headers == [
+                ("host", "Example.COM"), ("x-a-rather-long-header-name", "value with\ttab and café"), ("e", ""), ("f", ""),
+            ])
         #expect(recorder.heads[7].method == "OPTIONS" && recorder.heads[7].rawPath == bytes("*"))
     }
 

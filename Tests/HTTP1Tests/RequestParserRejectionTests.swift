@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTP1
 
 /// A request the parser must refuse, with the status it must refuse it with.
@@ -57,8 +58,10 @@ private let chunkedHead = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chun
         Rejection("lower-case protocol name", "GET / http/1.1\r\n\r\n"),
         Rejection("two-digit version", "GET / HTTP/11.1\r\n\r\n"),
         // Framing: the library rejects these; checked so that a library change cannot slip by.
-        Rejection("Content-Length and Transfer-Encoding", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-        Rejection("Transfer-Encoding and Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"),
+        Rejection(
+            "Content-Length and Transfer-Encoding", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        Rejection(
+            "Transfer-Encoding and Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"),
         Rejection("duplicate Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"),
         Rejection("Content-Length list 5, 5", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5, 5\r\n\r\nhello"),
         Rejection("Content-Length +5", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: +5\r\n\r\nhello"),
@@ -71,7 +74,8 @@ private let chunkedHead = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chun
         Rejection("Transfer-Encoding identity", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: identity\r\n\r\n"),
         Rejection("Transfer-Encoding chunked, gzip", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"),
         Rejection("Transfer-Encoding gzip, chunked", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
-        Rejection("Transfer-Encoding twice", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        Rejection(
+            "Transfer-Encoding twice", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
         Rejection("Transfer-Encoding in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
         Rejection("bad chunk size zz", chunkedHead + "zz\r\nhello\r\n0\r\n\r\n"),
         Rejection("empty chunk size", chunkedHead + "\r\nhello\r\n0\r\n\r\n"),
@@ -90,7 +94,8 @@ private let chunkedHead = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chun
         Rejection("chunk extension value with a space", chunkedHead + "5;e=v w\r\nhello\r\n0\r\n\r\n"),
         Rejection("unterminated quoted chunk extension", chunkedHead + "5;e=\"open\r\nhello\r\n0\r\n\r\n"),
         Rejection("whitespace before the CRLF of an extension", chunkedHead + "5;e=v \r\nhello\r\n0\r\n\r\n"),
-        Rejection("obs-text in a token chunk extension", bytes: Array((chunkedHead + "5;e=").utf8) + [0xe9] + Array("\r\nhello\r\n0\r\n\r\n".utf8), 400),
+        Rejection(
+            "obs-text in a token chunk extension", bytes: Array((chunkedHead + "5;e=").utf8) + [0xe9] + Array("\r\nhello\r\n0\r\n\r\n".utf8), 400),
         Rejection("invalid trailer field", chunkedHead + "0\r\nX : y\r\n\r\n"),
         Rejection("obs-fold in trailer", chunkedHead + "0\r\nX: y\r\n z\r\n\r\n"),
         // Unsupported requests.
@@ -131,8 +136,11 @@ private let chunkedHead = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chun
         Rejection("target of 8 KiB + 1", bytes: Self.targetOfLength(8193), 414),
         Rejection("huge target also over the head size", bytes: Self.targetOfLength(20000), 414),
         // Judged the same whole or cut: the request line before the size limit (found by fuzzing).
-        Rejection("unknown method in a head over the size limit", "FOO / HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17000) + "\r\n\r\n"),
-        Rejection("bad Content-Length in a head with too many fields", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: x\r\n" + String(repeating: "A: b\r\n", count: 120) + "\r\n"),
+        Rejection(
+            "unknown method in a head over the size limit", "FOO / HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17000) + "\r\n\r\n"),
+        Rejection(
+            "bad Content-Length in a head with too many fields",
+            "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: x\r\n" + String(repeating: "A: b\r\n", count: 120) + "\r\n"),
     ]
 
     @Test(arguments: cases)

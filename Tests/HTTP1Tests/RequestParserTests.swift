@@ -1,5 +1,6 @@
 import ASGI
 import Testing
+
 @testable import HTTP1
 
 @Suite struct RequestParserTests {

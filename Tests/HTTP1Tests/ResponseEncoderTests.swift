@@ -1,5 +1,6 @@
 import ASGI
 import Testing
+
 @testable import HTTP1
 
 @Suite struct ResponseEncoderTests {
@@ -20,8 +21,9 @@ import Testing
     @Test func oneShotWithComputedLengthDateAndServer() throws {
         let (head, framing) = try encode(
             [("content-type", "text/plain")], bodyLength: 5, date: Self.date, server: bytes("swiftasgi"))
-        #expect(head == "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Thu, 01 Jan 1970 00:00:00 GMT\r\n"
-            + "server: swiftasgi\r\ncontent-length: 5\r\n\r\n")
+        #expect(
+            head == "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Thu, 01 Jan 1970 00:00:00 GMT\r\n"
+                + "server: swiftasgi\r\ncontent-length: 5\r\n\r\n")
         #expect(framing == ResponseFraming(body: .contentLength(5), keepAlive: true))
     }
 
@@ -199,12 +201,14 @@ import Testing
 
     @Test func errorResponseBytes() {
         let plain = ResponseEncoder.errorResponse(status: 400, date: nil, server: nil)
-        #expect(String(decoding: plain, as: UTF8.self) == "HTTP/1.1 400 Bad Request\r\n"
-            + "content-type: text/plain; charset=utf-8\r\ncontent-length: 12\r\nconnection: close\r\n\r\nBad Request\n")
+        #expect(
+            String(decoding: plain, as: UTF8.self) == "HTTP/1.1 400 Bad Request\r\n"
+                + "content-type: text/plain; charset=utf-8\r\ncontent-length: 12\r\nconnection: close\r\n\r\nBad Request\n")
         let full = ResponseEncoder.errorResponse(status: 431, message: "head too large", date: Self.date, server: bytes("s"))
-        #expect(String(decoding: full, as: UTF8.self) == "HTTP/1.1 431 Request Header Fields Too Large\r\n"
-            + "content-type: text/plain; charset=utf-8\r\ncontent-length: 15\r\nconnection: close\r\n"
-            + "date: Thu, 01 Jan 1970 00:00:00 GMT\r\nserver: s\r\n\r\nhead too large\n")
+        #expect(
+            String(decoding: full, as: UTF8.self) == "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                + "content-type: text/plain; charset=utf-8\r\ncontent-length: 15\r\nconnection: close\r\n"
+                + "date: Thu, 01 Jan 1970 00:00:00 GMT\r\nserver: s\r\n\r\nhead too large\n")
     }
 
     @Test func continueResponseBytes() {

@@ -1,5 +1,6 @@
 import ASGI
 import Testing
+
 @testable import HTTP1
 
 /// The encoder writes through a 512-byte stack scratch (`HeadWriter`) flushed into the output

@@ -1,6 +1,7 @@
 import CLibUV
 import Synchronization
 import Testing
+
 @testable import UVLoop
 
 @Suite struct LoopExecutorTests {
@@ -15,10 +16,12 @@ import Testing
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 var t = pthread_t()
                 let box = Unmanaged.passRetained(ContinuationBox(continuation)).toOpaque()
-                pthread_create(&t, nil, { ctx in
-                    Unmanaged<ContinuationBox>.fromOpaque(ctx!).takeRetainedValue().continuation.resume()
-                    return nil
-                }, box)
+                pthread_create(
+                    &t, nil,
+                    { ctx in
+                        Unmanaged<ContinuationBox>.fromOpaque(ctx!).takeRetainedValue().continuation.resume()
+                        return nil
+                    }, box)
                 pthread_detach(t)
             }
             onLoop.append(loop.isInLoopThread)
@@ -52,7 +55,11 @@ import Testing
         let loop = thread.loop
         let total = await Task(executorPreference: loop.executor) { () -> Int in
             await withTaskGroup(of: Int.self) { group in
-                for i in 0..<1000 { group.addTask { await loop.sleep(milliseconds: 1); return i } }
+                for i in 0..<1000 {
+                    group.addTask {
+                        await loop.sleep(milliseconds: 1); return i
+                    }
+                }
                 return await group.reduce(0, +)
             }
         }.value

@@ -2,6 +2,7 @@ import CLibUV
 import Glibc
 import Synchronization
 import Testing
+
 @testable import UVLoop
 
 /// Each test runs its loop on a `LoopThread` and ends with `uv_loop_close == 0` (nothing leaked).
@@ -27,7 +28,9 @@ import Testing
                 stopped.close()
                 // Give the stopped timer's original deadline time to (not) fire.
                 let later = LoopTimer(loop: loop)
-                later.start(after: 20) { later.close(); done(count.value) }
+                later.start(after: 20) {
+                    later.close(); done(count.value)
+                }
             }
         }
         #expect(fired == 1)

@@ -22,7 +22,11 @@ import Testing
             payload.withUnsafeBytes { FrameWriter.appendFrame(.text, payload: $0, rsv1: true, into: &wire) }
         }
         var events: [FrameEvent] = []
-        _ = try wire.withUnsafeBytes { try reader.feed($0) { events.append($0); return true } }
+        _ = try wire.withUnsafeBytes {
+            try reader.feed($0) {
+                events.append($0); return true
+            }
+        }
         #expect(events == messages.map { .text($0) })
     }
 }

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # The Python the WebSocket end-to-end tests run (scripts/e2e/ws_client.py needs the `websockets`
-# library from PyPI, scripts/e2e/check_manifests.py needs PyYAML: test-only dependencies). Sourced
+# library from PyPI, scripts/e2e/check_manifests.py needs PyYAML, scripts/e2e/metrics_check.py
+# prometheus_client's text parser: test-only dependencies). Sourced
 # by scripts/test.sh; defines functions only.
 #
 #   python_venv_for_tests  -> unless SWIFTASGI_TEST_PYTHON is already set: creates (once) the virtual
@@ -12,6 +13,7 @@
 
 SWIFTASGI_WEBSOCKETS_VERSION="17.4"
 SWIFTASGI_PYYAML_VERSION="6.0.2"
+SWIFTASGI_PROMETHEUS_CLIENT_VERSION="0.21.1"
 
 python_venv_for_tests() {
     if [[ -n "${SWIFTASGI_TEST_PYTHON:-}" ]]; then
@@ -22,8 +24,8 @@ python_venv_for_tests() {
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
     venv="$root/.build-venv"
     python="$venv/bin/python"
-    local check="import sys, websockets, yaml; sys.exit(websockets.__version__ != '$SWIFTASGI_WEBSOCKETS_VERSION' or yaml.__version__ != '$SWIFTASGI_PYYAML_VERSION')"
-    local packages=("websockets==$SWIFTASGI_WEBSOCKETS_VERSION" "PyYAML==$SWIFTASGI_PYYAML_VERSION")
+    local check="import sys, websockets, yaml, prometheus_client, importlib.metadata as m; sys.exit(websockets.__version__ != '$SWIFTASGI_WEBSOCKETS_VERSION' or yaml.__version__ != '$SWIFTASGI_PYYAML_VERSION' or m.version('prometheus_client') != '$SWIFTASGI_PROMETHEUS_CLIENT_VERSION')"
+    local packages=("websockets==$SWIFTASGI_WEBSOCKETS_VERSION" "PyYAML==$SWIFTASGI_PYYAML_VERSION" "prometheus_client==$SWIFTASGI_PROMETHEUS_CLIENT_VERSION")
     if ! "$python" -c "$check" >/dev/null 2>&1; then
         echo "creating $venv with ${packages[*]} (for the WebSocket and deployment end-to-end tests)" >&2
         rm -rf "$venv"

@@ -24,6 +24,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/HBWSEcho"
-        ),
+        )
     ]
 )

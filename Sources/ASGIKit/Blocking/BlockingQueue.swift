@@ -68,11 +68,13 @@ final class BlockingQueue: @unchecked Sendable {
     private func spawn() {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
-        let result = pthread_create(&thread, nil, { context in
-            let queue = Unmanaged<BlockingQueue>.fromOpaque(context!).takeRetainedValue()
-            queue.work()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &thread, nil,
+            { context in
+                let queue = Unmanaged<BlockingQueue>.fromOpaque(context!).takeRetainedValue()
+                queue.work()
+                return nil
+            }, context)
         precondition(result == 0, "BlockingPool: pthread_create failed (\(result))")
         pthread_detach(thread)
     }

@@ -22,7 +22,8 @@ extension Request {
     /// One line saying what was wrong and where.
     private static func reason(_ error: any Error) -> String {
         func at(_ context: DecodingError.Context) -> String {
-            context.codingPath.isEmpty ? "" : " at '" + context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") + "'"
+            context.codingPath.isEmpty
+                ? "" : " at '" + context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") + "'"
         }
         switch error as? DecodingError {
         case .dataCorrupted(let context)?:

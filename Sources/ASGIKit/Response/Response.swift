@@ -29,8 +29,9 @@ public struct Response: Sendable {
 
     /// `text/plain; charset=utf-8`.
     public static func text(_ text: String, status: Int = 200, headers: Headers? = nil) -> Response {
-        Response(status: status, headers: headers.map { $0.adding(ContentType.text) } ?? ContentType.textHeaders,
-                 body: .bytes(Array(text.utf8)))
+        Response(
+            status: status, headers: headers.map { $0.adding(ContentType.text) } ?? ContentType.textHeaders,
+            body: .bytes(Array(text.utf8)))
     }
 
     /// Raw bytes, `application/octet-stream` unless `contentType` says otherwise.

@@ -48,13 +48,14 @@ struct RoutePattern: Sendable, CustomStringConvertible {
     }
 
     var description: String {
-        "/" + segments.map { segment in
-            switch segment {
-            case .literal(let bytes): String(decoding: bytes, as: UTF8.self)
-            case .parameter(let name): ":" + name
-            case .catchAll: "*"
-            }
-        }.joined(separator: "/")
+        "/"
+            + segments.map { segment in
+                switch segment {
+                case .literal(let bytes): String(decoding: bytes, as: UTF8.self)
+                case .parameter(let name): ":" + name
+                case .catchAll: "*"
+                }
+            }.joined(separator: "/")
     }
 
     /// Joins a group prefix and a route path.

@@ -20,7 +20,8 @@ final class RouterServer: Sendable {
     init(state: Router.State, configuration: RouterConfiguration) {
         self.configuration = configuration
         let needsPool = state.definitions.contains { if case .blocking = $0.kind { true } else { false } }
-        let pool = needsPool
+        let pool =
+            needsPool
             ? BlockingPool(threads: configuration.blockingThreads, maxQueued: configuration.blockingQueue) : nil
         blockingPool = pool
 
@@ -34,9 +35,10 @@ final class RouterServer: Sendable {
             switch definition.kind {
             case .websocket(let body):
                 let node = webSocketRoot.descend(pattern)
-                node.add(RouteNode.Route(
-                    method: "GET", pattern: pattern.description, parameterNames: pattern.parameterNames,
-                    handler: { _ in throw HTTPError(404) }, webSocket: body))
+                node.add(
+                    RouteNode.Route(
+                        method: "GET", pattern: pattern.description, parameterNames: pattern.parameterNames,
+                        handler: { _ in throw HTTPError(404) }, webSocket: body))
                 if let path = pattern.staticPath { webSocketStaticPaths[PathKey(path)] = node }
                 continue
             case .async(let body):
@@ -53,10 +55,11 @@ final class RouterServer: Sendable {
             }
             let middlewares = Self.middlewares(of: definition.group, in: state.groups)
             let node = root.descend(pattern)
-            node.add(RouteNode.Route(
-                method: definition.method, pattern: pattern.description,
-                parameterNames: pattern.parameterNames,
-                handler: MiddlewareChain.compose(middlewares, handler)))
+            node.add(
+                RouteNode.Route(
+                    method: definition.method, pattern: pattern.description,
+                    parameterNames: pattern.parameterNames,
+                    handler: MiddlewareChain.compose(middlewares, handler)))
             if let path = pattern.staticPath { staticPaths[PathKey(path)] = node }
         }
         table = RouteTable(root: root, staticPaths: staticPaths)

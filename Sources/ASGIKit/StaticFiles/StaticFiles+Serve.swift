@@ -24,9 +24,12 @@ extension StaticFiles {
             case .whole:
                 break
             case .unsatisfiable:
-                try await send(.responseStart(status: 416, headers: [
-                    ("content-range", "bytes */\(file.size)"), ("content-type", "text/plain; charset=utf-8"),
-                ]))
+                try await send(
+                    .responseStart(
+                        status: 416,
+                        headers: [
+                            ("content-range", "bytes */\(file.size)"), ("content-type", "text/plain; charset=utf-8"),
+                        ]))
                 try await send(.responseBody(Array("Range Not Satisfiable".utf8)))
                 return
             case .part(let range):

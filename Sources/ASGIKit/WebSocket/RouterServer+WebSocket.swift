@@ -8,7 +8,7 @@ extension RouterServer {
     func serveWebSocket(_ scope: Scope, _ receive: @escaping Receive, _ send: @escaping Send) async throws {
         let rawPath = scope.rawPath.isEmpty ? Array(scope.path.utf8) : scope.rawPath
         guard case .found(let route, let parameters) = webSocketTable.match(method: "GET", rawPath: rawPath),
-              let handler = route.webSocket
+            let handler = route.webSocket
         else {
             let socket = WebSocket(scope: scope, pathParameters: PathParameters(), receive: receive, send: send)
             try await socket.deny(Response(error: HTTPError(404)))

@@ -102,7 +102,9 @@ public final class WebSocket: Sendable {
         case .websocketReceive(let message):
             return message
         case .websocketDisconnect(let code, let reason):
-            state.withLock { $0.closeCode = code; $0.closeReason = reason }
+            state.withLock {
+                $0.closeCode = code; $0.closeReason = reason
+            }
             return nil
         default:
             return nil
@@ -142,7 +144,9 @@ public final class WebSocket: Sendable {
         let event = try await receiveEvent()
         guard case .websocketConnect = event else {
             if case .websocketDisconnect(let code, let reason) = event {
-                state.withLock { $0.closeCode = code; $0.closeReason = reason }
+                state.withLock {
+                    $0.closeCode = code; $0.closeReason = reason
+                }
             }
             throw ASGIError.disconnected()
         }

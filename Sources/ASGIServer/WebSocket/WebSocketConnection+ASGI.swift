@@ -30,6 +30,7 @@ extension WebSocketConnection {
                     inboxStart = 0
                 }
                 if readPaused || !held.isEmpty { readHeld() }
+                core.metrics?.websocketMessage(incoming: true)
                 return .websocketReceive(message)
             }
             if let disconnect { return .websocketDisconnect(code: disconnect.code, reason: disconnect.reason) }
@@ -57,6 +58,7 @@ extension WebSocketConnection {
             case .closing, .lingering, .closed:
                 throw ASGIError.disconnected()
             }
+            core.metrics?.websocketMessage(incoming: false)
             switch message {
             case .text(var text):
                 text.withUTF8 { FrameWriter.appendMessage(.text, payload: UnsafeRawBufferPointer($0), compressor: compressor, into: &out) }
@@ -130,7 +132,7 @@ extension WebSocketConnection {
             decompressor: request.deflate.map { Decompressor(parameters: $0.parameters, role: .server, maxSize: config.wsMaxSize) })
         compressor = request.deflate.map { Compressor(parameters: $0.parameters, role: .server) }
         if config.accessLog {
-            core.logger.info("\(client?.description ?? "-") - \"WebSocket \(target)\" [accepted]")
+            core.logger.info("\((scopeClient ?? client)?.description ?? "-") - \"WebSocket \(target)\" [accepted]")
         }
         scheduleFlush()
         schedulePing()
@@ -147,10 +149,11 @@ extension WebSocketConnection {
         guard phase == .handshake || phase == .refusing else { return }
         phase = .refusing
         if core.config.accessLog {
-            core.logger.info("\(client?.description ?? "-") - \"WebSocket \(target)\" \(status)")
+            core.logger.info("\((scopeClient ?? client)?.description ?? "-") - \"WebSocket \(target)\" \(status)")
         }
-        out.append(contentsOf: ResponseEncoder.errorResponse(
-            status: status, message: message, date: core.dateHeaderValue, server: core.serverHeaderValue))
+        out.append(
+            contentsOf: ResponseEncoder.errorResponse(
+                status: status, message: message, date: core.dateHeaderValue, server: core.serverHeaderValue))
         denialFraming = ResponseFraming(body: .none, keepAlive: false)
         disconnect = (Int(CloseCode.abnormal), "")
         wakeReceiver()
@@ -170,7 +173,7 @@ extension WebSocketConnection {
                 server: core.serverHeaderValue, into: &out)
             denialHeaders = Headers()
             if core.config.accessLog {
-                core.logger.info("\(client?.description ?? "-") - \"WebSocket \(target)\" \(status)")
+                core.logger.info("\((scopeClient ?? client)?.description ?? "-") - \"WebSocket \(target)\" \(status)")
             }
         }
         switch denialFraming?.body {

@@ -33,6 +33,8 @@ final class WebSocketConnection: @unchecked Sendable, ServedConnection {
     let stream: any ConnectionTransport
     let request: WebSocketUpgrade
     let client: Scope.Address?
+    /// The client as the scope shows it (after proxy headers), for log lines.
+    private(set) var scopeClient: Scope.Address?
     /// The request target as sent, for log lines.
     let target: String
     private let peerTrusted: Bool
@@ -83,7 +85,8 @@ final class WebSocketConnection: @unchecked Sendable, ServedConnection {
         self.request = request
         self.client = client
         self.peerTrusted = peerTrusted
-        self.target = String(decoding: head.rawPath, as: UTF8.self)
+        self.target =
+            String(decoding: head.rawPath, as: UTF8.self)
             + (head.queryString.isEmpty ? "" : "?" + String(decoding: head.queryString, as: UTF8.self))
         self.held = leftover
     }
@@ -94,6 +97,7 @@ final class WebSocketConnection: @unchecked Sendable, ServedConnection {
         stream.startReading()  // an EOF during the handshake must be noticed
         core.activeRequests += 1
         let scope = makeScope(head!)
+        scopeClient = scope.client
         head = nil
         let app = core.app
         Task(executorPreference: core.loop.executor) {

@@ -39,9 +39,10 @@ struct WebSocketUpgrade {
             return .invalid(status: 426, reason: "unsupported Sec-WebSocket-Version (13 is supported)")
         }
         let offers = headers.values(name: "sec-websocket-extensions")
-        return .valid(WebSocketUpgrade(
-            key: String(keys[0].trimmingSpaces),
-            subprotocols: Handshake.tokens(headers.values(name: "sec-websocket-protocol")),
-            deflate: deflateAllowed && !offers.isEmpty ? PerMessageDeflate.negotiate(offers: offers) : nil))
+        return .valid(
+            WebSocketUpgrade(
+                key: String(keys[0].trimmingSpaces),
+                subprotocols: Handshake.tokens(headers.values(name: "sec-websocket-protocol")),
+                deflate: deflateAllowed && !offers.isEmpty ? PerMessageDeflate.negotiate(offers: offers) : nil))
     }
 }

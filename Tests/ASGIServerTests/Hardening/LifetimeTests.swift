@@ -1,6 +1,6 @@
 import ASGI
-import Foundation
 import ASGIServer
+import Foundation
 import Glibc
 import Synchronization
 import Testing

@@ -1,7 +1,8 @@
-@testable import ASGIServer
 import Glibc
 import Testing
 import UVLoop
+
+@testable import ASGIServer
 
 @Suite struct LimitsUnitTests {
     @Test func throttleLetsOneLineThroughPerIntervalWithACount() {

@@ -1,8 +1,9 @@
 import ASGI
-@testable import ASGIServer
 import Synchronization
 import Testing
 import UVLoop
+
+@testable import ASGIServer
 
 /// The connection state machine driven in process: bytes in, bytes out, timers on a loop the test
 /// runs itself. Each rule the hardening added is checked here without a socket.
@@ -164,7 +165,9 @@ import UVLoop
     @Test func connectionPastTheCapGets503() throws {
         let harness = try ConnectionHarness({ $0.limitMaxConnections = 1 }, app: Apps.hello)
         let second = MemoryTransport()
-        harness.loop.run(forAtMost: 0) { harness.core.accept(second); return true }
+        harness.loop.run(forAtMost: 0) {
+            harness.core.accept(second); return true
+        }
         harness.run { second.isShutDown }
         #expect(String(decoding: second.written, as: UTF8.self).hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
         harness.send(get("/"))

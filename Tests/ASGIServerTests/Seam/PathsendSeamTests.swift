@@ -1,9 +1,10 @@
 import ASGI
-@testable import ASGIServer
 import Foundation
 import Synchronization
 import Testing
 import UVLoop
+
+@testable import ASGIServer
 
 /// `http.response.pathsend` and large bodies over the in-memory transport: what the connection
 /// writes, and that a large body reaches the transport as the application's own array.

@@ -1,8 +1,9 @@
 import ASGI
-@testable import ASGIServer
 import Testing
 import UVLoop
 import WebSocket
+
+@testable import ASGIServer
 
 /// The upgrade path of the connection state machine in process: an HTTP connection hands its
 /// transport to a WebSocket connection, frames in and out, no socket.
@@ -10,12 +11,16 @@ import WebSocket
     /// The server's frames in `bytes` after the 101 head.
     static func frames(after bytes: [UInt8]) throws -> [FrameEvent] {
         guard let start = WSClient.find(Array("HTTP/1.1 101".utf8), in: bytes),
-              let headLength = WSClient.find([13, 10, 13, 10], in: Array(bytes[start...]))
+            let headLength = WSClient.find([13, 10, 13, 10], in: Array(bytes[start...]))
         else { return [] }
         let end = start + headLength
         let reader = FrameReader(role: .client, maxMessageSize: 1 << 20)
         var events: [FrameEvent] = []
-        _ = try Array(bytes[(end + 4)...]).withUnsafeBytes { try reader.feed($0) { events.append($0); return true } }
+        _ = try Array(bytes[(end + 4)...]).withUnsafeBytes {
+            try reader.feed($0) {
+                events.append($0); return true
+            }
+        }
         return events
     }
 

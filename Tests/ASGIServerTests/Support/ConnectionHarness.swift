@@ -1,7 +1,8 @@
 import ASGI
-@testable import ASGIServer
 import Testing
 import UVLoop
+
+@testable import ASGIServer
 
 /// One connection of a real ``ServerCore`` over a ``MemoryTransport``, on a loop this test drives
 /// on its own thread: bytes in, bytes out, no socket and no loop thread. The application runs as
@@ -20,7 +21,9 @@ final class ConnectionHarness {
         core = ServerCore(config: config, app: app, loop: loop)
         let transport = self.transport
         let core = self.core
-        loop.run(forAtMost: 0) { core.accept(transport); return true }
+        loop.run(forAtMost: 0) {
+            core.accept(transport); return true
+        }
     }
 
     /// The client sends `text`.

@@ -1,7 +1,7 @@
 import ASGI
 import ASGIServer
-import Testing
 import Glibc
+import Testing
 import UVLoop
 
 /// Runs `body` against a server on a free port, then shuts it down gracefully and checks the loop
@@ -33,10 +33,12 @@ func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thr
     try await withCheckedThrowingContinuation { continuation in
         let box = Unmanaged.passRetained(WorkBox { continuation.resume(with: Result { try work() }) }).toOpaque()
         var thread = pthread_t()
-        pthread_create(&thread, nil, { context in
-            Unmanaged<WorkBox>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, box)
+        pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<WorkBox>.fromOpaque(context!).takeRetainedValue().run()
+                return nil
+            }, box)
         pthread_detach(thread)
     }
 }

@@ -1,6 +1,7 @@
-@testable import ASGIServer
 import Glibc
 import UVLoop
+
+@testable import ASGIServer
 
 /// An in-memory stand-in for a socket: the test feeds the bytes a client sends, and reads what the
 /// connection wrote. With `peerReads == false` written bytes stay queued (a client that does not

@@ -89,7 +89,8 @@ struct ResponseReader {
                         if trailerEnd == position { position += 2; break }
                         let line = String(decoding: buffer[position..<trailerEnd], as: UTF8.self)
                         if let colon = line.firstIndex(of: ":") {
-                            response.trailers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+                            response.trailers.append(
+                                (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
                         }
                         position = trailerEnd + 2
                     }
@@ -123,4 +124,3 @@ struct ResponseReader {
         return response
     }
 }
-

@@ -58,7 +58,9 @@ import WebSocket
         let seen = WSApps.Recorder()
         let app: Application = { scope, receive, send in
             guard scope.type == .websocket else { return }
-            seen.add("\(scope.specVersion) \(scope.scheme) \(scope.path) \(String(decoding: scope.queryString, as: UTF8.self)) \(scope.subprotocols) \(scope.extensions.contains("websocket.http.response"))")
+            seen.add(
+                "\(scope.specVersion) \(scope.scheme) \(scope.path) \(String(decoding: scope.queryString, as: UTF8.self)) \(scope.subprotocols) \(scope.extensions.contains("websocket.http.response"))"
+            )
             _ = try await receive()
             try await send(.websocketClose())
         }
@@ -74,12 +76,35 @@ import WebSocket
 
     @Test(arguments: [
         ("missing key", "GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),
-        ("short key", "GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: abc=\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),
-        ("no Connection: upgrade", "GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),
-        ("POST", "POST /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n", 400),
-        ("HTTP/1.0", "GET /ws HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),
-        ("version 8", "GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n", 426),
-        ("no version", "GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 400),
+        (
+            "short key",
+            "GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: abc=\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            400
+        ),
+        (
+            "no Connection: upgrade",
+            "GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            400
+        ),
+        (
+            "POST",
+            "POST /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n",
+            400
+        ),
+        (
+            "HTTP/1.0",
+            "GET /ws HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            400
+        ),
+        (
+            "version 8",
+            "GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n",
+            426
+        ),
+        (
+            "no version",
+            "GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 400
+        ),
     ])
     func invalidUpgradeIsRefused(_ name: String, _ request: String, _ status: Int) async throws {
         let recorder = WSApps.Recorder()
@@ -185,12 +210,13 @@ import WebSocket
         }
     }
 
-    @Test(arguments: [
-        ("unmasked frame", WSClient.frame(.text, Array("hi".utf8), masked: false), CloseCode.protocolError),
-        ("invalid UTF-8", WSClient.frame(.text, [0xC3, 0x28]), CloseCode.invalidPayload),
-        ("reserved opcode", WSClient.frame(.text, []).enumerated().map { $0.offset == 0 ? 0x83 : $0.element }, CloseCode.protocolError),
-        ("RSV1 without deflate", WSClient.frame(.text, Array("x".utf8), rsv1: true), CloseCode.protocolError),
-    ] as [(String, [UInt8], UInt16)])
+    @Test(
+        arguments: [
+            ("unmasked frame", WSClient.frame(.text, Array("hi".utf8), masked: false), CloseCode.protocolError),
+            ("invalid UTF-8", WSClient.frame(.text, [0xC3, 0x28]), CloseCode.invalidPayload),
+            ("reserved opcode", WSClient.frame(.text, []).enumerated().map { $0.offset == 0 ? 0x83 : $0.element }, CloseCode.protocolError),
+            ("RSV1 without deflate", WSClient.frame(.text, Array("x".utf8), rsv1: true), CloseCode.protocolError),
+        ] as [(String, [UInt8], UInt16)])
     func protocolErrorsCloseWithTheirCode(_ name: String, _ frame: [UInt8], _ code: UInt16) async throws {
         let recorder = WSApps.Recorder()
         try await withServer(app: WSApps.echo(record: recorder)) { server in
@@ -235,7 +261,11 @@ import WebSocket
 
     @Test func clientThatDoesNotAnswerPingsIsClosedWith1011() async throws {
         let recorder = WSApps.Recorder()
-        try await withServer({ $0.wsPingInterval = 0.1; $0.wsPingTimeout = 0.2 }, app: WSApps.echo(record: recorder)) { server in
+        try await withServer(
+            {
+                $0.wsPingInterval = 0.1; $0.wsPingTimeout = 0.2
+            }, app: WSApps.echo(record: recorder)
+        ) { server in
             let port = server.port
             let (pings, close) = try await blocking { () -> (Int, UInt16?) in
                 let ws = try WSClient(port: port)
@@ -257,7 +287,11 @@ import WebSocket
     }
 
     @Test func answeredPingsKeepTheConnectionOpen() async throws {
-        try await withServer({ $0.wsPingInterval = 0.05; $0.wsPingTimeout = 0.5 }, app: WSApps.echo()) { server in
+        try await withServer(
+            {
+                $0.wsPingInterval = 0.05; $0.wsPingTimeout = 0.5
+            }, app: WSApps.echo()
+        ) { server in
             let port = server.port
             try await blocking {
                 let ws = try WSClient(port: port)

@@ -106,8 +106,10 @@ struct CommandResult: Sendable {
 }
 
 /// Runs a command to completion (bounded; killed on timeout) and returns what it printed.
-func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                timeout: Duration = .seconds(60)) throws -> CommandResult {
+func runCommand(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+    timeout: Duration = .seconds(60)
+) throws -> CommandResult {
     let child = try ChildProcess(executable, arguments, environment: environment)
     let status = child.waitForExit(timeout: timeout)
     if status == nil { child.killIfRunning() }

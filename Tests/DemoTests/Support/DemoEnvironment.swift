@@ -9,19 +9,26 @@ enum DemoEnvironment {
 
     /// The built `asgi-demo`: `ASGI_DEMO_BINARY`, else the one beside this test bundle (same build
     /// directory, whatever `--scratch-path` was), else `.build/debug/asgi-demo`.
-    static let binary: String = {
+    static let binary = builtBinary("asgi-demo", override: "ASGI_DEMO_BINARY")
+
+    /// The built `service-example` (Examples/ServiceExample), found as ``binary`` is
+    /// (`SERVICE_EXAMPLE_BINARY` first).
+    static let serviceExampleBinary = builtBinary("service-example", override: "SERVICE_EXAMPLE_BINARY")
+
+    /// `override` from the environment, else `name` beside this test bundle, else in `.build/debug`.
+    private static func builtBinary(_ name: String, override: String) -> String {
         let environment = ProcessInfo.processInfo.environment
-        if let path = environment["ASGI_DEMO_BINARY"], !path.isEmpty { return path }
+        if let path = environment[override], !path.isEmpty { return path }
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = testBinary.deletingLastPathComponent()
         // The test binary may sit inside an `.xctest` bundle directory.
         while directory.path.hasSuffix(".xctest") || directory.path.contains(".xctest/") {
             directory = directory.deletingLastPathComponent()
         }
-        let beside = directory.appendingPathComponent("asgi-demo").path
+        let beside = directory.appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return packageRoot.appendingPathComponent(".build/debug/asgi-demo").path
-    }()
+        return packageRoot.appendingPathComponent(".build/debug/\(name)").path
+    }
 
     /// The standard-library Python clients.
     static let pythonClient = packageRoot.appendingPathComponent("scripts/e2e/client.py").path
@@ -53,10 +60,15 @@ enum DemoEnvironment {
 
     /// A loopback TCP port nothing listens on right now (bound to port 0, then released).
     static func closedPort() throws -> Int {
-        let result = try runCommand("python3", ["-c", """
-            import socket
-            s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
-            """])
+        let result = try runCommand(
+            "python3",
+            [
+                "-c",
+                """
+                import socket
+                s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+                """,
+            ])
         guard let port = Int(result.text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw DemoTestError("could not find a free port: \(result.stderr)")
         }

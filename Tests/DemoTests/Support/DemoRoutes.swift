@@ -4,8 +4,10 @@ import Foundation
 /// tests of routes that have not landed yet are skipped (with the reason) instead of failing.
 enum DemoRoutes {
     /// Paths probed with GET; a route exists when it answers anything but 404/405.
-    static let probes = ["/json", "/echo?message=probe", "/stream?n=1", "/slow", "/blocking", "/healthz",
-                         "/readyz", "/get", "/set"]
+    static let probes = [
+        "/json", "/echo?message=probe", "/stream?n=1", "/slow", "/blocking", "/healthz",
+        "/readyz", "/get", "/set",
+    ]
 
     static let available: Set<String> = {
         guard let server = try? DemoServer(["--no-access-log"]) else { return [] }
@@ -17,7 +19,8 @@ enum DemoRoutes {
         for line in result.text.split(separator: "\n") {
             let parts = line.split(separator: " ")
             guard parts.count == 2, let code = Int(parts[1]), code != 0, code != 404, code != 405,
-                  let url = URL(string: String(parts[0])) else { continue }
+                let url = URL(string: String(parts[0]))
+            else { continue }
             found.insert(url.path)
         }
         return found

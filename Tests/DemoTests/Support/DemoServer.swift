@@ -20,7 +20,9 @@ final class DemoServer: @unchecked Sendable {
         launcher: [String] = []
     ) throws {
         var arguments = arguments
-        if let unixSocket { arguments += ["--uds", unixSocket] } else if !arguments.contains("--port") {
+        if let unixSocket {
+            arguments += ["--uds", unixSocket]
+        } else if !arguments.contains("--port") {
             arguments += ["--port", "0"]
         }
         var environment: [String: String] = [:]
@@ -93,7 +95,8 @@ final class DemoServer: @unchecked Sendable {
 
     static func json(lastLineOf result: CommandResult) throws -> [String: Any] {
         guard result.succeeded, let line = result.text.split(separator: "\n").last,
-              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else {
             throw DemoTestError("\(result.command) failed: \(result.text)\n\(result.stderr)")
         }
         return object
@@ -101,8 +104,10 @@ final class DemoServer: @unchecked Sendable {
 }
 
 /// Runs `body` against a fresh demo, then stops it with SIGTERM and expects a clean exit 0.
-func withDemo(_ arguments: [String] = [], unixSocket: String? = nil, redisURL: String? = DemoEnvironment.redisURL,
-              sourceLocation: SourceLocation = #_sourceLocation, _ body: (DemoServer) throws -> Void) throws {
+func withDemo(
+    _ arguments: [String] = [], unixSocket: String? = nil, redisURL: String? = DemoEnvironment.redisURL,
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: (DemoServer) throws -> Void
+) throws {
     let server = try DemoServer(arguments, unixSocket: unixSocket, redisURL: redisURL)
     var failure: (any Error)?
     do { try body(server) } catch { failure = error }

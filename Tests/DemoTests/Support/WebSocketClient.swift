@@ -52,8 +52,9 @@ enum WebSocketClient {
     static func result(of child: ChildProcess, timeout: Duration = .seconds(60)) throws -> [String: Any] {
         let status = child.waitForExit(timeout: scaled(timeout))
         if status == nil { child.killIfRunning() }
-        return try DemoServer.json(lastLineOf: CommandResult(
-            command: child.command, status: status, stdout: child.stdout.data, stderr: child.stderr.text))
+        return try DemoServer.json(
+            lastLineOf: CommandResult(
+                command: child.command, status: status, stdout: child.stdout.data, stderr: child.stderr.text))
     }
 }
 
@@ -115,14 +116,17 @@ final class OwnRedisServer: @unchecked Sendable {
     }
 
     private static func launch(port: Int, directory: URL) throws -> ChildProcess {
-        let child = try ChildProcess("redis-server", [
-            "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", directory.path, "--loglevel", "warning",
-        ])
+        let child = try ChildProcess(
+            "redis-server",
+            [
+                "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory.path, "--loglevel", "warning",
+            ])
         for _ in 0..<100 {  // bounded: 100 × 0.1 s
             if !child.isRunning { break }
             if let ping = try? runCommand("redis-cli", ["-h", "127.0.0.1", "-p", "\(port)", "ping"], timeout: .seconds(5)),
-               ping.text.contains("PONG") {
+                ping.text.contains("PONG")
+            {
                 return child
             }
             usleep(100_000)
