@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The demo's router runs behind `GZip(minimumSize: 500)`: checked with curl end to end.
+/// The demo's router runs behind `GZip(minimumSize: 500)`: checked end to end with curl and Python's gzip.
 @Suite("asgi-demo gzip")
 struct GZipDemoTests {
     static let lines = (1...2000).map { "line \($0)\n" }.joined()
@@ -21,6 +21,24 @@ struct GZipDemoTests {
             #expect(plain.header("content-encoding") == nil)
             #expect(plain.header("vary") == "accept-encoding")
             #expect(plain.body == gzipped.body)
+
+            // Python's own gzip module reads the stream the server wrote.
+            let port = try #require(server.port)
+            let python = try runCommand(
+                "python3",
+                [
+                    "-c",
+                    """
+                    import gzip, http.client, sys
+                    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+                    c.request("GET", "/stream?n=2000", headers={"Accept-Encoding": "gzip"})
+                    r = c.getresponse()
+                    body = gzip.decompress(r.read())
+                    print(r.getheader("content-encoding"), len(body), body == "".join(f"line {i}\\n" for i in range(1, 2001)).encode())
+                    """, "\(port)",
+                ], timeout: .seconds(30))
+            #expect(python.status == 0, "\(python.stderr)")
+            #expect(python.text.trimmingCharacters(in: .whitespacesAndNewlines) == "gzip \(Self.lines.utf8.count) True", "\(python.text)")
 
             // Not decoded by curl: the bytes on the wire are a gzip stream.
             let raw = try server.request("/stream?n=2000", ["-H", "accept-encoding: gzip"])
