@@ -51,6 +51,8 @@ swift_flags=(
     -enable-upcoming-feature InternalImportsByDefault
     -enable-upcoming-feature NonisolatedNonsendingByDefault
     -parse-as-library -wmo "$opt" -g -sanitize=fuzzer,address
+    # One package, as SwiftPM builds it: `package` declarations are shared between the modules.
+    -package-name SwiftASGI
 )
 # One core (no -fork/-jobs); -timeout and -rss_limit_mb make a hang or a runaway allocation a
 # reported failure; -max_len admits heads past the default 16 KiB limit (431 cases).
