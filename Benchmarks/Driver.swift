@@ -69,7 +69,9 @@ enum Driver {
             return 2
         }
 
-        let needsNginx = options.scenarios.contains { [.plaintext, .pipelined, .idle, .staticFiles, .bigBody].contains($0) }
+        let needsNginx = options.scenarios.contains {
+            [.plaintext, .pipelined, .idle, .staticFiles, .bigBody, .instructions].contains($0)
+        }
         let nginx = options.useNginx && needsNginx ? Host.which("nginx") : nil
         if options.useNginx && needsNginx && nginx == nil {
             print("nginx is not installed: candidate-only run (apt-get install nginx-light to compare)")
@@ -91,6 +93,7 @@ enum Driver {
         IdleScenario(options: options, launcher: launcher, store: store).run()
         var webSocket = WebSocketScenario(options: options, launcher: launcher, store: store)
         webSocket.run()
+        let instructionCosts = InstructionsScenario(options: options, launcher: launcher, store: store).run()
 
         ChildRegistry.shared.parkIfStopping()
         let rows = Summary.rows(store, order: options.scenarios, sharedCPUs: Host.count(cpuList: options.allCPUs))
@@ -104,6 +107,7 @@ enum Driver {
         let targets =
             Summary.targets(rows) + TransferSummary.targets(transferRows, tests: transfer.tests)
             + Summary.webSocketTargets(wsRows, idle: wsIdle, echo: wsTests[0], stream: wsTests[1])
+            + InstructionsScenario.targets(instructionCosts)
         Report.printTables(
             rows: rows, idle: idle, targets: targets, failures: store.failures, connections: options.idleConnections,
             webSocket: wsRows, webSocketIdle: wsIdle, webSocketConnections: options.connections,

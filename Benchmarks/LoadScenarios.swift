@@ -63,7 +63,7 @@ struct LoadScenarios {
         case .plaintextRaw: return [.demoRaw]
         case .redisGet: return [.demoRedis]
         case .workers: return [.demo, .demoWorkers1, .demoWorkers2]
-        case .idle, .websocket, .staticFiles, .bigBody: return []  // IdleScenario, WebSocketScenario, TransferScenarios
+        case .idle, .websocket, .staticFiles, .bigBody, .instructions: return []  // IdleScenario, WebSocketScenario, TransferScenarios
         }
     }
 
@@ -146,7 +146,7 @@ struct LoadScenarios {
         case .redisGet: expected = "docker"
         case .plaintext, .pipelined, .plaintextRaw, .workers:
             expected = job.role == .nginx ? "Hello, World!" : "Hello, ASGI!"  // the demo's GET / (DemoRoutes, RawApp)
-        case .idle, .websocket, .staticFiles, .bigBody: return true
+        case .idle, .websocket, .staticFiles, .bigBody, .instructions: return true
         }
         switch HTTPClient.get(port: server.port, path: job.path) {
         case .failure(let error):

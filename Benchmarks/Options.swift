@@ -13,6 +13,7 @@ enum Scenario: String, CaseIterable, Codable, Sendable {
     case websocket
     case staticFiles = "static"
     case bigBody = "big-body"
+    case instructions
 
     /// The scenarios of LoadScenarios and the main table (not the idle-memory one, not the
     /// WebSocket one, which has its own client, not the large-response ones of TransferScenarios).
@@ -22,12 +23,13 @@ enum Scenario: String, CaseIterable, Codable, Sendable {
     var isTransfer: Bool { self == .staticFiles || self == .bigBody }
 
     /// Measured with wrk at all.
-    var usesWrk: Bool { self != .idle && self != .websocket }
+    var usesWrk: Bool { self != .idle && self != .websocket && self != .instructions }
 
     /// What runs without --scenarios: everything but `websocket`, which installs Python peers
     /// from PyPI and builds a Hummingbird package first, and `static`, which installs Python peers
-    /// too (ask for them by name, or with `all`).
-    static let defaults: [Scenario] = allCases.filter { $0 != .websocket && $0 != .staticFiles }
+    /// too, and `instructions`, which runs the servers under callgrind (ask for them by name, or
+    /// with `all`).
+    static let defaults: [Scenario] = allCases.filter { $0 != .websocket && $0 != .staticFiles && $0 != .instructions }
 }
 
 struct OptionError: Error, CustomStringConvertible {

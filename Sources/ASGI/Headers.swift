@@ -138,7 +138,7 @@ public struct Headers: Sendable, RandomAccessCollection, ExpressibleByArrayLiter
         return utf8.next() == nil
     }
 
-    @inline(__always) static func lower(_ byte: UInt8) -> UInt8 {
+    @inline(__always) package static func lower(_ byte: UInt8) -> UInt8 {
         byte &- 65 < 26 ? byte | 0x20 : byte
     }
 

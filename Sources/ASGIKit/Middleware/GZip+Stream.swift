@@ -29,10 +29,23 @@ final class GZipResponder: Sendable {
         downstream = send
     }
 
+    /// What one application message becomes downstream: nothing (a start held back), itself or
+    /// another message, or a start followed by a body. No array per message.
+    private enum Emit {
+        case none
+        case one(SendEvent)
+        case two(SendEvent, SendEvent)
+    }
+
     /// The application's `send`.
     func send(_ event: SendEvent) async throws {
-        let events = try state.withLock { state in try step(&state, event) }
-        for event in events { try await downstream(event) }
+        switch try state.withLock({ state in try step(&state, event) }) {
+        case .none: break
+        case .one(let event): try await downstream(event)
+        case .two(let first, let second):
+            try await downstream(first)
+            try await downstream(second)
+        }
     }
 
     /// Sends a start that no body message followed (the application returned after it).
@@ -52,48 +65,47 @@ final class GZipResponder: Sendable {
         }
     }
 
-    private func step(_ state: inout State, _ event: SendEvent) throws -> [SendEvent] {
+    private func step(_ state: inout State, _ event: SendEvent) throws -> Emit {
         switch (state, event) {
         case (.initial, .responseStart(let status, let headers, let trailers)):
             guard gzip.mayCompress(status: status, headers: headers) else {
                 state = .passing
-                return [event]
+                return .one(event)
             }
             state = .held(status: status, headers: headers, trailers: trailers)
-            return []
+            return .none
 
         case (.held(let status, var headers, let trailers), .responseBody(let body, let moreBody)):
             state = .passing
             if !moreBody && (body.isEmpty || body.count < gzip.minimumSize) {
-                return [.responseStart(status: status, headers: headers, trailers: trailers), event]
+                return .two(.responseStart(status: status, headers: headers, trailers: trailers), event)
             }
             GZip.addVary(to: &headers)
             guard acceptsGzip, let deflater = GZipDeflater(level: gzip.compressionLevel) else {
-                return [.responseStart(status: status, headers: headers, trailers: trailers), event]
+                return .two(.responseStart(status: status, headers: headers, trailers: trailers), event)
             }
             let compressed = deflater.compress(body, flush: flushMode(moreBody: moreBody))
             if moreBody { state = .compressing(deflater) }
             GZip.markEncoded(&headers, contentLength: moreBody ? nil : compressed.count)
-            return [
+            return .two(
                 .responseStart(status: status, headers: headers, trailers: trailers),
-                .responseBody(compressed, moreBody: moreBody),
-            ]
+                .responseBody(compressed, moreBody: moreBody))
 
         case (.held(let status, let headers, let trailers), _):
             // Path send, or a message out of order (which the server then refuses): the start as
             // the application gave it, then the message.
             state = .passing
-            return [.responseStart(status: status, headers: headers, trailers: trailers), event]
+            return .two(.responseStart(status: status, headers: headers, trailers: trailers), event)
 
         case (.compressing(let deflater), .responseBody(let body, let moreBody)):
             if !moreBody { state = .passing }
-            return [.responseBody(deflater.compress(body, flush: flushMode(moreBody: moreBody)), moreBody: moreBody)]
+            return .one(.responseBody(deflater.compress(body, flush: flushMode(moreBody: moreBody)), moreBody: moreBody))
 
         case (.closed, _):
             throw ASGIError.protocolViolation("'\(event.type)' after the application returned (its gzip stream is closed)")
 
         default:
-            return [event]
+            return .one(event)
         }
     }
 

@@ -61,14 +61,25 @@ public struct GZip: Sendable {
         guard status >= 200, status != 204, status != 304,
             !headers.contains(name: "content-encoding"), !headers.contains(name: "content-range")
         else { return false }
-        guard let type = headers["content-type"]?.lowercased() else { return true }
-        return !excludedContentTypes.contains { type.hasPrefix($0.lowercased()) }
+        guard let type = headers.firstValue(name: "content-type") else { return true }
+        return !excludedContentTypes.contains { Self.hasPrefixIgnoringCase(type, $0) }
+    }
+
+    /// Whether `bytes` start with `prefix`, ASCII case-insensitively (no String is made).
+    static func hasPrefixIgnoringCase(_ bytes: ArraySlice<UInt8>, _ prefix: String) -> Bool {
+        var index = bytes.startIndex
+        for byte in prefix.utf8 {
+            guard index < bytes.endIndex, Headers.lower(bytes[index]) == Headers.lower(byte) else { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Whether `accept-encoding` allows gzip (RFC 9110 §12.5.3): `gzip` (or `x-gzip`) with a
     /// non-zero q, else `*` with a non-zero q. Names are case-insensitive; an entry whose q is not
     /// a valid qvalue is ignored; no header at all means no.
     static func acceptsGzip(_ headers: Headers) -> Bool {
+        guard headers.contains(name: "accept-encoding") else { return false }  // most requests: no allocation
         var gzip: Double?
         var any: Double?
         for field in headers.values(name: "accept-encoding") {
