@@ -20,6 +20,10 @@ public struct AccessLogFormat: Sendable {
 
     let parts: [Part]
     public let source: String
+    /// Whether the format prints the user agent (`%(a)s`) or the referer (`%(f)s`): the access log
+    /// looks those headers up only then.
+    let usesUserAgent: Bool
+    let usesReferer: Bool
 
     /// nil when the format names an unknown atom.
     public init?(validating format: String) {
@@ -40,6 +44,8 @@ public struct AccessLogFormat: Sendable {
         if !text.isEmpty { parts.append(.text(text)) }
         self.parts = parts
         self.source = format
+        self.usesUserAgent = parts.contains(.atom("a"))
+        self.usesReferer = parts.contains(.atom("f"))
     }
 
     struct Entry {

@@ -17,14 +17,16 @@ extension Connection {
 
     func logAccess(_ exchange: Exchange) {
         let head = exchange.head
+        let format = core.config.accessLogFormat
         let entry = AccessLogFormat.Entry(
             client: exchange.client?.description ?? "-", method: head.method,
             path: String(decoding: head.rawPath, as: UTF8.self),
             query: String(decoding: head.queryString, as: UTF8.self), httpVersion: head.httpVersion,
             status: exchange.status, bytes: exchange.bodyBytesSent,
             seconds: Double(core.loop.now &- exchange.startedAt) / 1000,
-            userAgent: head.headers["user-agent"] ?? "-", referer: head.headers["referer"] ?? "-")
-        core.logger.info("\(core.config.accessLogFormat.render(entry))")
+            userAgent: format.usesUserAgent ? head.headers["user-agent"] ?? "-" : "-",
+            referer: format.usesReferer ? head.headers["referer"] ?? "-" : "-")
+        core.logger.info("\(format.render(entry))")
     }
 }
 

@@ -51,6 +51,14 @@ import Testing
         #expect(line == "1.2.3.4:5 \"GET /a?x=1 HTTP/1.1\" 200 12 0.004 curl")
     }
 
+    @Test func theHeadersAFormatPrintsAreKnown() throws {
+        let both = try #require(AccessLogFormat(validating: "%(a)s %(f)s"))
+        #expect(both.usesUserAgent && both.usesReferer)
+        #expect(!AccessLogFormat.defaultFormat.usesUserAgent && !AccessLogFormat.defaultFormat.usesReferer)
+        let agentOnly = try #require(AccessLogFormat(validating: "%(h)s %(a)s"))
+        #expect(agentOnly.usesUserAgent && !agentOnly.usesReferer)
+    }
+
     @Test func unknownAtomIsRejected() {
         #expect(AccessLogFormat(validating: "%(z)s") == nil)
     }

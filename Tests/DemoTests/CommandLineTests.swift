@@ -80,6 +80,18 @@ struct CommandLineTests {
         #expect(!quiet.log.contains("GET /"), "log:\n\(quiet.log)")
     }
 
+    @Test("--access-log-format with %(a)s and %(f)s prints the user agent and the referer")
+    func accessLogAgentAndReferer() throws {
+        let server = try DemoServer(["--access-log-format", "%(s)s agent=%(a)s referer=%(f)s"])
+        #expect(try server.request("/", ["-A", "tester/1", "-e", "http://ref.example/"]).status == 200)
+        #expect(try server.request("/", ["-A", ""]).status == 200)
+        let logged = server.child.stderr.wait(timeout: .seconds(5)) {
+            $0.contains("200 agent=tester/1 referer=http://ref.example/") && $0.contains("200 agent=- referer=-")
+        }
+        #expect(logged, "log:\n\(server.log)")
+        #expect(server.terminate() == 0)
+    }
+
     @Test("--env-file: its variables configure the server, the command line wins; a bad file is a clear error")
     func environmentFile() throws {
         let directory = try DemoEnvironment.temporaryDirectory()
