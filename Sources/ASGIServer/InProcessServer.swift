@@ -1,6 +1,5 @@
 package import ASGI
 import Glibc
-import Synchronization
 import UVLoop
 
 /// A server core on a loop thread of its own that listens nowhere: clients in the same process
@@ -9,75 +8,30 @@ import UVLoop
 /// Lifespan startup runs in ``start(config:app:)`` and shutdown in ``shutdown()``. For the
 /// package's test client.
 package final class InProcessServer: Sendable {
-    private let thread: LoopThread
-    private let core: CoreBox
-    private let stopped = Atomic<Bool>(false)
+    /// The server on its loop thread, started without a listener; releasing it stops it.
+    private let running: RunningServer
 
-    private init(thread: LoopThread, core: CoreBox) {
-        self.thread = thread
-        self.core = core
-    }
+    private init(running: RunningServer) { self.running = running }
 
     /// Runs lifespan startup; throws what it failed with (then nothing is left running).
     package static func start(config: ServerConfig, app: @escaping Application) async throws -> InProcessServer {
-        var config = config
-        config.handleSignals = false
-        let thread = try LoopThread(name: "asgi-in-process")
-        let loop = thread.loop
-        let box = CoreBox()
-        let frozen = config
-        do {
-            _ = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SocketAddress, any Error>) in
-                loop.execute {
-                    let server = ServerCore(config: frozen, app: app, loop: loop)
-                    box.core = server
-                    server.start(serving: SocketAddress(host: "testserver", port: 80)) { continuation.resume(with: $0) }
-                }
-            }
-        } catch {
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                loop.execute { box.core?.shutdown { done.resume() } }
-            }
-            _ = thread.stopAndJoin()
-            throw error
-        }
-        return InProcessServer(thread: thread, core: box)
+        let running = try await Server.start(config: config, app: app, serving: SocketAddress(host: "testserver", port: 80))
+        return InProcessServer(running: running)
     }
 
     /// A new client connection (its peer address is `testclient:50000`).
     package func connect() -> InMemoryConnection {
-        let connection = InMemoryConnection(loop: thread.loop)
-        let core = self.core
+        let connection = InMemoryConnection(loop: running.loop)
+        let core = running.core
         let transport = connection.transport
-        thread.loop.execute { transport.value.attach(to: core.core) }
+        running.loop.execute { transport.value.attach(to: core.core) }
         return connection
     }
 
     /// Graceful shutdown (open connections get the graceful-shutdown timeout), lifespan
     /// shutdown, then the loop closes; returns `uv_loop_close`'s result (0: nothing leaked).
     @discardableResult
-    package func shutdown() async -> Int32 {
-        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return 0 }
-        let loop = thread.loop
-        let core = self.core
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            loop.execute {
-                guard let server = core.core else { done.resume(); return }
-                server.shutdown { done.resume() }
-            }
-        }
-        return thread.stopAndJoin()
-    }
-
-    deinit {
-        guard !stopped.load(ordering: .acquiring) else { return }
-        let loop = thread.loop
-        let core = self.core
-        loop.execute {
-            guard let server = core.core else { loop.stop(); return }
-            server.shutdown { loop.stop() }
-        }
-    }
+    package func shutdown() async -> Int32 { await running.shutdown() }
 }
 
 /// The client's end of one in-memory connection: what it sends reaches the server as reads,

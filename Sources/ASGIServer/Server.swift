@@ -87,6 +87,12 @@ public final class Server: Sendable {
     /// Starts `app` on a loop thread of its own and returns once it listens (tests, embedding).
     /// Stop it with ``RunningServer/shutdown()``.
     public static func start(config: ServerConfig, app: @escaping Application) async throws -> RunningServer {
+        try await start(config: config, app: app, serving: nil)
+    }
+
+    /// `serving`: listen nowhere and report this address (in-process clients connect through
+    /// ``ServerCore/accept(_:)``).
+    static func start(config: ServerConfig, app: @escaping Application, serving: SocketAddress?) async throws -> RunningServer {
         var config = config
         config.handleSignals = false
         let thread = try LoopThread(name: "asgi-server")
@@ -98,7 +104,7 @@ public final class Server: Sendable {
                 loop.execute {
                     let server = ServerCore(config: frozen, app: app, loop: loop)
                     core.core = server
-                    server.start { result in continuation.resume(with: result) }
+                    server.start(serving: serving) { result in continuation.resume(with: result) }
                 }
             }
             return RunningServer(thread: thread, core: core, address: address)
@@ -124,7 +130,7 @@ public final class Server: Sendable {
 /// are never resumed on a closed loop: their jobs are dropped.
 public final class RunningServer: Sendable {
     private let thread: LoopThread
-    private let core: CoreBox
+    let core: CoreBox
     private let stopped = Atomic<Bool>(false)
     /// The bound address.
     public let address: SocketAddress
@@ -152,7 +158,8 @@ public final class RunningServer: Sendable {
     /// Graceful shutdown as on SIGTERM; returns `uv_loop_close`'s result (0: nothing leaked).
     @discardableResult
     public func shutdown() async -> Int32 {
-        stopped.store(true, ordering: .releasing)
+        // A second call waits for nothing more: the loop is stopped (or stopping) already.
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return thread.stopAndJoin() }
         let loop = thread.loop
         let core = self.core
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
