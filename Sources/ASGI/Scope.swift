@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The connection scope handed to an ``Application``: the ASGI HTTP or WebSocket scope (or a
 /// lifespan scope, where only `type`, `asgi` and `state` are meaningful).
 ///
@@ -30,14 +32,19 @@ public struct Scope: Sendable {
         var headers: Headers
         var client: Address?
         var server: Address?
-        var state: ScopeState
+        /// The state given (or set); when nil, `stateSource` is copied on the first read.
+        var assignedState: ScopeState?
+        /// The lifespan state this scope gets a copy of when it first reads `state`: most requests
+        /// never do, and then cost no copy (an allocation and a lock).
+        let stateSource: ScopeState?
+        let copiedState = AtomicLazyReference<ScopeState>()
         var subprotocols: [String]
         var extensions: Set<String>
 
         init(
             type: Kind, asgiVersion: String, specVersion: String, httpVersion: String, method: String,
             scheme: String, path: String, rawPath: [UInt8], queryString: [UInt8], rootPath: String,
-            headers: Headers, client: Address?, server: Address?, state: ScopeState,
+            headers: Headers, client: Address?, server: Address?, state: ScopeState?, stateSource: ScopeState? = nil,
             subprotocols: [String] = [], extensions: Set<String> = Scope.httpExtensions
         ) {
             self.type = type
@@ -53,9 +60,16 @@ public struct Scope: Sendable {
             self.headers = headers
             self.client = client
             self.server = server
-            self.state = state
+            self.assignedState = state
+            self.stateSource = stateSource
             self.subprotocols = subprotocols
             self.extensions = extensions
+        }
+
+        var state: ScopeState {
+            if let assignedState { return assignedState }
+            if let copied = copiedState.load() { return copied }
+            return copiedState.storeIfNil(stateSource.unsafelyUnwrapped.copy())
         }
 
         func copy() -> Storage {
@@ -91,6 +105,20 @@ public struct Scope: Sendable {
             httpVersion: httpVersion, method: method, scheme: scheme, path: path, rawPath: rawPath,
             queryString: queryString, rootPath: rootPath, headers: headers, client: client,
             server: server, state: state)
+    }
+
+    /// An HTTP or WebSocket scope whose `state` is a copy of `lifespanState`, taken when the
+    /// request first reads it (so a request that never reads it costs no copy).
+    package init(
+        method: String, path: String, rawPath: [UInt8], queryString: [UInt8], headers: Headers,
+        httpVersion: String, scheme: String, rootPath: String, client: Address?, server: Address?,
+        copyingStateOf lifespanState: ScopeState
+    ) {
+        storage = Storage(
+            type: .http, asgiVersion: ASGIVersion.version, specVersion: ASGIVersion.httpSpecVersion,
+            httpVersion: httpVersion, method: method, scheme: scheme, path: path, rawPath: rawPath,
+            queryString: queryString, rootPath: rootPath, headers: headers, client: client,
+            server: server, state: nil, stateSource: lifespanState)
     }
 
     /// A WebSocket scope (`type` `"websocket"`, spec version 2.5): `scheme` is `"ws"` or `"wss"`,
@@ -188,7 +216,7 @@ public struct Scope: Sendable {
     /// Per-request copy of the state the lifespan startup filled in.
     public var state: ScopeState {
         get { storage.state }
-        set { unique().state = newValue }
+        set { unique().assignedState = newValue }
     }
     /// WebSocket: the subprotocols the client offered (`Sec-WebSocket-Protocol`), in its order.
     public var subprotocols: [String] {

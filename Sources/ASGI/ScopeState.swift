@@ -2,7 +2,8 @@ import Synchronization
 
 /// `scope["state"]`: values the lifespan startup stores (a connection pool, a config) and every
 /// request then reads. Each request gets a shallow copy, so a request that writes to its copy
-/// does not change what other requests see.
+/// does not change what other requests see (a server scope takes the copy when the request first
+/// reads `scope.state`).
 public final class ScopeState: Sendable {
     private let storage: Mutex<[String: any Sendable]>
 

@@ -12,7 +12,7 @@ extension Connection {
             method: head.method, path: view.path, rawPath: view.rawPath, queryString: head.queryString,
             headers: head.headers, httpVersion: head.httpVersion, scheme: view.forwardedScheme ?? "http",
             rootPath: core.config.rootPath, client: view.client, server: core.serverAddress,
-            state: core.lifespanState.copy())
+            copyingStateOf: core.lifespanState)
     }
 
     func logAccess(_ exchange: Exchange) {

@@ -193,19 +193,7 @@ extension Connection {
         core.activeRequests += 1
         let scope = makeScope(for: head, peerTrusted: isPeerTrusted())
         exchange.client = scope.client
-        let app = core.app
-        let loop = core.loop
-        Task(executorPreference: loop.executor) {
-            var failure: (any Error)?
-            do {
-                // Each closure captures only `exchange`, which Swift can use as the closure context
-                // itself (no context allocation).
-                try await app(scope, { try await exchange.receiveOnLoop() }, { event in try await exchange.sendOnLoop(event) })
-            } catch {
-                failure = error
-            }
-            exchange.applicationFinished(error: failure)
-        }
+        core.requestTasks.run(exchange, scope: scope)
     }
 
     /// The response of `exchange` is complete: log it, then serve the next request or close.

@@ -38,6 +38,8 @@ final class ServerCore: @unchecked Sendable {
     @exclusivity(unchecked) var activeRequests = 0
     @exclusivity(unchecked) private(set) var isShuttingDown = false
     let lifespanState = ScopeState()
+    /// The tasks that run the application for HTTP requests.
+    let requestTasks: RequestTasks
     /// Responses completed, for `--limit-max-requests`.
     @exclusivity(unchecked) private(set) var requestsServed = 0
     private let requestLimit: Int?
@@ -58,6 +60,7 @@ final class ServerCore: @unchecked Sendable {
         self.config = config
         self.app = app
         self.loop = loop
+        self.requestTasks = RequestTasks(loop: loop, app: app)
         self.logger = config.logger
         self.parserLimits = ParserLimits(
             maxHeadSize: config.maxHeaderSize, maxTargetLength: config.maxTargetLength,
@@ -231,6 +234,7 @@ final class ServerCore: @unchecked Sendable {
         Task(executorPreference: loop.executor) {
             await self.lifespan?.shutdown()
             self.lifespan = nil
+            self.requestTasks.close()
             self.dates.close()
             self.openFiles.close()
             let waiters = LoopBound(self.shutdownWaiters)
