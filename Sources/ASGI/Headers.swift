@@ -140,7 +140,6 @@ public struct Headers: Sendable, RandomAccessCollection, ExpressibleByArrayLiter
     public mutating func remove(name: String) {
         guard firstIndex(name: name) != nil else { return }  // most calls: nothing to remove, nothing copied
         let kept = filter { !Headers.equalsIgnoringCase($0.name, name) }
-        guard kept.count != count else { return }
         var copy = Headers()
         for field in kept { copy.append(name: field.name, value: field.value) }
         self = copy

@@ -44,7 +44,7 @@ public struct Scope: Sendable {
         init(
             type: Kind, asgiVersion: String, specVersion: String, httpVersion: String, method: String,
             scheme: String, path: String, rawPath: [UInt8], queryString: [UInt8], rootPath: String,
-            headers: Headers, client: Address?, server: Address?, state: ScopeState?, stateSource: ScopeState? = nil,
+            headers: Headers, client: Address?, server: Address?, state: ScopeState?, stateSource: ScopeState?,
             subprotocols: [String] = [], extensions: Set<String> = Scope.httpExtensions
         ) {
             self.type = type
@@ -76,7 +76,7 @@ public struct Scope: Sendable {
             Storage(
                 type: type, asgiVersion: asgiVersion, specVersion: specVersion, httpVersion: httpVersion,
                 method: method, scheme: scheme, path: path, rawPath: rawPath, queryString: queryString,
-                rootPath: rootPath, headers: headers, client: client, server: server, state: state,
+                rootPath: rootPath, headers: headers, client: client, server: server, state: state, stateSource: nil,
                 subprotocols: subprotocols, extensions: extensions)
         }
     }
@@ -100,11 +100,10 @@ public struct Scope: Sendable {
         rootPath: String = "", client: Address? = nil, server: Address? = nil,
         state: ScopeState = ScopeState()
     ) {
-        storage = Storage(
-            type: .http, asgiVersion: ASGIVersion.version, specVersion: ASGIVersion.httpSpecVersion,
-            httpVersion: httpVersion, method: method, scheme: scheme, path: path, rawPath: rawPath,
-            queryString: queryString, rootPath: rootPath, headers: headers, client: client,
-            server: server, state: state)
+        self.init(
+            method: method, path: path, rawPath: rawPath, queryString: queryString, headers: headers,
+            httpVersion: httpVersion, scheme: scheme, rootPath: rootPath, client: client, server: server,
+            state: state, stateSource: nil)
     }
 
     /// An HTTP or WebSocket scope whose `state` is a copy of `lifespanState`, taken when the
@@ -114,11 +113,23 @@ public struct Scope: Sendable {
         httpVersion: String, scheme: String, rootPath: String, client: Address?, server: Address?,
         copyingStateOf lifespanState: ScopeState
     ) {
+        self.init(
+            method: method, path: path, rawPath: rawPath, queryString: queryString, headers: headers,
+            httpVersion: httpVersion, scheme: scheme, rootPath: rootPath, client: client, server: server,
+            state: nil, stateSource: lifespanState)
+    }
+
+    /// An HTTP scope with `state`, or (nil) a copy of `stateSource` taken on its first read.
+    private init(
+        method: String, path: String, rawPath: [UInt8], queryString: [UInt8], headers: Headers,
+        httpVersion: String, scheme: String, rootPath: String, client: Address?, server: Address?,
+        state: ScopeState?, stateSource: ScopeState?
+    ) {
         storage = Storage(
             type: .http, asgiVersion: ASGIVersion.version, specVersion: ASGIVersion.httpSpecVersion,
             httpVersion: httpVersion, method: method, scheme: scheme, path: path, rawPath: rawPath,
             queryString: queryString, rootPath: rootPath, headers: headers, client: client,
-            server: server, state: nil, stateSource: lifespanState)
+            server: server, state: state, stateSource: stateSource)
     }
 
     /// A WebSocket scope (`type` `"websocket"`, spec version 2.5): `scheme` is `"ws"` or `"wss"`,

@@ -38,9 +38,6 @@ final class RequestTasks: @unchecked Sendable {
         idle.reserveCapacity(Self.maxIdle)
     }
 
-    /// Tasks waiting for a request now.
-    var idleCount: Int { idle.count }
-
     /// Runs the application for `exchange`: on a waiting task, else on a new one. Either way it
     /// starts when the loop next runs its jobs, as a new task would.
     func run(_ exchange: Exchange, scope: Scope) {
