@@ -54,20 +54,21 @@ import UVLoop
 
     @Test func bodyThatKeepsComingIsNotCutOff() async throws {
         let last = AsyncBox<String>()
-        try await withServer({ $0.timeoutBodyRead = 0.4 }, app: Self.bodyReader(last)) { server in
+        try await withServer({ $0.timeoutBodyRead = 1.0 }, app: Self.bodyReader(last)) { server in
             let port = server.port
             let response = try await blocking { () -> TestResponse in
                 let client = try TestClient(port: port, timeoutSeconds: 5)
-                try client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\n")
-                // Six pieces 0.2 s apart: 1.2 s in all, each gap under the timeout.
-                for piece in ["a", "b", "c", "d", "e", "f"] {
-                    usleep(200_000)
+                try client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\n")
+                // Eight pieces 0.15 s apart: 1.2 s in all, more than the timeout, while each gap
+                // is well under it (a loaded machine, or a sanitizer build, stretches the sleeps).
+                for piece in ["a", "b", "c", "d", "e", "f", "g", "h"] {
+                    usleep(150_000)
                     try client.send(piece)
                 }
                 return try client.readResponse()
             }
-            #expect(response.status == 200 && response.text == "6")
-            #expect(await last.value() == "complete 6")
+            #expect(response.status == 200 && response.text == "8")
+            #expect(await last.value() == "complete 8")
         }
     }
 

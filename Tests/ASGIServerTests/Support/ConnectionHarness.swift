@@ -59,3 +59,9 @@ final class ConnectionHarness {
         #expect(loop.close() == 0, "uv_loop_close must return 0", sourceLocation: sourceLocation)
     }
 }
+
+/// The suites that drive a ``ConnectionHarness``. Their tests are synchronous and run the loop on
+/// the thread the test library gives them, one of the few threads of the cooperative pool; run side
+/// by side, they held every such thread for seconds at the start of a test run, and the live-server
+/// tests' handlers and clients, which need one, waited behind them. One at a time, they hold one.
+@Suite(.serialized) enum SeamTests {}

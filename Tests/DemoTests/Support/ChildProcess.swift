@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Testing
 
 /// A child process with its stdout and stderr drained and its exit awaited with a bound.
 final class ChildProcess: @unchecked Sendable {
@@ -120,3 +121,11 @@ private final class SpawnOutcome: @unchecked Sendable {
     // Safety: written by the spawning thread before it signals the semaphore the reader waits on.
     var error: (any Error)?
 }
+
+/// Every suite that runs `asgi-demo` (or another program) as a child process. Their tests are
+/// synchronous: they block the thread the test library gives them, one of the few threads of the
+/// cooperative pool, while they wait for a child's output or exit. Side by side, they held every
+/// such thread for many seconds at the start of a test run, and the in-process servers' tests
+/// (whose handlers and clients need one) waited behind them with their timeouts running. One at a
+/// time, they hold one thread and the others stay free.
+@Suite(.serialized) enum DemoProcessSuites {}
