@@ -132,7 +132,10 @@ let package = Package(
         .testTarget(name: "ASGIServerTests", dependencies: ["ASGIServer", "ASGI", "UVLoop", "HTTP1", "WebSocket"]),
         .testTarget(name: "ASGITestingTests", dependencies: ["ASGITesting", "ASGIServer", "ASGIKit", "ASGI"]),
         .testTarget(name: "ASGIServerCLITests", dependencies: ["ASGIServerCLI", "ASGIServer"]),
-        .testTarget(name: "ASGIKitTests", dependencies: ["ASGIKit", "ASGIServer", "ASGITesting", "ASGI", "UVLoop"]),
+        // Counts the test process's heap allocations per thread (the allocation-count test).
+        .target(name: "CAllocationCount", path: "Tests/CAllocationCount"),
+        .testTarget(
+            name: "ASGIKitTests", dependencies: ["ASGIKit", "ASGIServer", "ASGITesting", "ASGI", "UVLoop", "CAllocationCount"]),
         .testTarget(name: "ASGIRedisTests", dependencies: ["ASGIRedis", "UVLoop"]),
         .testTarget(name: "DemoTests", dependencies: []),
         .testTarget(

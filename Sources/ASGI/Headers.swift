@@ -93,6 +93,16 @@ public struct Headers: Sendable, RandomAccessCollection, ExpressibleByArrayLiter
         spans.append(Span(nameStart: nameStart, valueStart: valueStart, valueEnd: Int32(truncatingIfNeeded: bytes.count)))
     }
 
+    /// Empties the fields and keeps the buffers when nothing else holds them (when something
+    /// does, as a copy made elsewhere, new buffers of the same capacity are made instead).
+    package mutating func removeAllKeepingCapacity() {
+        bytes.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+    }
+
+    /// Buffer capacity: bytes for the field text, fields for the index.
+    package var capacity: (bytes: Int, fields: Int) { (bytes.capacity, spans.capacity) }
+
     /// The first value whose name matches `name` case-insensitively, as text.
     public subscript(name: String) -> String? {
         firstValue(name: name).map { String(decoding: $0, as: UTF8.self) }

@@ -11,6 +11,7 @@ extension Connection {
     @inline(__always)
     func appendResponse<T>(reserving room: Int = 0, _ encode: (inout [UInt8]) throws(ASGIError) -> T) throws(ASGIError) -> T {
         let mark = out.count
+        if out.capacity == 0 { out = core.takeSpareOutput() }
         if room > 0, out.capacity - mark < room { out.reserveCapacity(mark + room) }
         do {
             return try encode(&out)
@@ -55,8 +56,8 @@ extension Connection {
             return
         }
         if exchange == nil && pending.isEmpty && stream.queuedWriteBytes == 0 {
-            // Idle keep-alive connections hold no buffers.
-            out = []
+            // Idle keep-alive connections hold no buffers: the loop keeps a few spare ones.
+            core.keepSpareOutput(&out)
         } else if out.capacity > Self.keptOutputCapacity {
             // After a big response the buffer shrinks back.
             out = []

@@ -23,6 +23,10 @@ final class Connection: @unchecked Sendable, ServedConnection {
     let parser: RequestParser
     let client: Scope.Address?
     @exclusivity(unchecked) private(set) var exchange: Exchange?
+    /// The last finished exchange, reused for the next request when nothing else holds it by
+    /// then (an exchange per request otherwise). Dropped when the connection closes: it refers
+    /// back to this connection.
+    @exclusivity(unchecked) private var finishedExchange: Exchange?
     @exclusivity(unchecked) private(set) var state = State.open
     /// Bytes read but not parsed yet: later pipelined requests.
     @exclusivity(unchecked) var pending: [UInt8] = []
@@ -176,6 +180,7 @@ final class Connection: @unchecked Sendable, ServedConnection {
         timer = nil
         out = []
         pending = []
+        finishedExchange = nil
         if let exchange {
             self.exchange = nil
             exchange.connectionLost()
@@ -188,7 +193,14 @@ final class Connection: @unchecked Sendable, ServedConnection {
 extension Connection {
     /// A request head arrived: build the scope and start the application on the loop executor.
     private func startExchange(_ head: RequestHead) {
-        let exchange = Exchange(connection: self, head: head)
+        let exchange: Exchange
+        if isKnownUniquelyReferenced(&finishedExchange), let finished = finishedExchange.take() {
+            finished.reuse(for: head)
+            exchange = finished
+        } else {
+            finishedExchange = nil
+            exchange = Exchange(connection: self, head: head)
+        }
         self.exchange = exchange
         core.activeRequests += 1
         let scope = makeScope(for: head, peerTrusted: isPeerTrusted())
@@ -205,6 +217,8 @@ extension Connection {
         core.requestCompleted()
         guard self.exchange === exchange, state == .open else { return }
         self.exchange = nil
+        exchange.park()
+        finishedExchange = exchange
         requestsServed += 1
         lastResponseEnd = core.loop.now
         // A body the application did not read cannot be skipped cheaply: close instead.
@@ -392,6 +406,7 @@ extension Connection: RequestParserDelegate {
         out = []
         pending = []
         pendingStart = 0
+        finishedExchange = nil
         let webSocket = WebSocketConnection(
             core: core, stream: stream, head: head, request: request, client: client,
             peerTrusted: isPeerTrusted(), leftover: Array(leftover))

@@ -30,13 +30,14 @@ final class Exchange: @unchecked Sendable {
     /// Strong: the connection drops its reference to the exchange when the response completes
     /// or it closes, so the pair never outlives the application's task.
     let connection: Connection
-    let head: RequestHead
+    // Every property below is per request: ``reuse(for:)`` sets each one as `init` does.
+    @exclusivity(unchecked) private(set) var head: RequestHead
     /// The client as the scope shows it (after proxy headers).
     @exclusivity(unchecked) var client: Scope.Address?
     /// Loop time when the head arrived (access log).
-    let startedAt: UInt64
+    @exclusivity(unchecked) private(set) var startedAt: UInt64
     /// Monotonic nanoseconds when the head arrived, when metrics are kept (else 0).
-    let metricsStart: UInt64
+    @exclusivity(unchecked) private(set) var metricsStart: UInt64
     @exclusivity(unchecked) var status = 0
     // Request body
     @exclusivity(unchecked) private var body: [UInt8] = []
@@ -64,6 +65,36 @@ final class Exchange: @unchecked Sendable {
         self.startedAt = connection.core.loop.now
         self.metricsStart = connection.core.metrics == nil ? 0 : ServerMetrics.now()
         self.messageComplete = false
+    }
+
+    /// The connection keeps this finished exchange for its next request: the request's header
+    /// fields are let go now (the access log has read them), so that the parser can fill their
+    /// buffers again for the next head instead of allocating new ones.
+    func park() { head.headers = Headers() }
+
+    /// Makes this finished exchange the one of the connection's next request, as a new one would
+    /// be. Only when nothing else holds it (the connection checks): no closure of the last
+    /// request's application can reach it any more.
+    func reuse(for head: RequestHead) {
+        self.head = head
+        client = nil
+        startedAt = connection.core.loop.now
+        metricsStart = connection.core.metrics == nil ? 0 : ServerMetrics.now()
+        status = 0
+        body = []
+        messageComplete = false
+        bodyDelivered = false
+        continueSent = false
+        receiveWaiter = nil
+        waitingForBody = false
+        response = .initial
+        heldHeaders = Headers()
+        trailersAnnounced = false
+        trailerFields = Headers()
+        bodyBytesSent = 0
+        framing = ResponseFraming(body: .none, keepAlive: false)
+        writeWaiter = nil
+        lost = false
     }
 
     var queuedBodyBytes: Int { body.count }

@@ -40,6 +40,12 @@ final class ServerCore: @unchecked Sendable {
     let lifespanState = ScopeState()
     /// The tasks that run the application for HTTP requests.
     let requestTasks: RequestTasks
+    /// Output buffers of connections that went idle, for the next responses on this loop: an
+    /// idle keep-alive connection holds no buffer, and a response need not allocate one.
+    @exclusivity(unchecked) private var spareOutputs: [[UInt8]] = []
+    /// Spare output buffers kept, and the largest capacity kept (bigger ones are freed).
+    static let maxSpareOutputs = 16
+    static let maxSpareOutputCapacity = 8 << 10
     /// Responses completed, for `--limit-max-requests`.
     @exclusivity(unchecked) private(set) var requestsServed = 0
     private let requestLimit: Int?
@@ -241,5 +247,22 @@ final class ServerCore: @unchecked Sendable {
             self.shutdownWaiters.removeAll()
             for waiter in waiters.value { waiter() }
         }
+    }
+}
+
+extension ServerCore {
+    /// An empty output buffer with room, when one is spare; else an empty array.
+    @inline(__always)
+    func takeSpareOutput() -> [UInt8] { spareOutputs.popLast() ?? [] }
+
+    /// Takes `buffer` (empty, from a connection going idle) as a spare when it is small and
+    /// there is room; `buffer` is left without storage either way.
+    func keepSpareOutput(_ buffer: inout [UInt8]) {
+        var taken: [UInt8] = []
+        swap(&taken, &buffer)
+        guard taken.isEmpty, taken.capacity <= Self.maxSpareOutputCapacity, spareOutputs.count < Self.maxSpareOutputs
+        else { return }
+        if spareOutputs.capacity == 0 { spareOutputs.reserveCapacity(Self.maxSpareOutputs) }
+        spareOutputs.append(taken)
     }
 }

@@ -39,6 +39,11 @@ struct HeadScanner: ~Copyable {
     /// The header fields of a request head (trailer fields are validated, not stored), made by
     /// `reset(mode: .request)`. Optional so that handing them over releases nothing.
     var headers: Headers?
+    /// The fields handed over last, a second reference to their buffers. When the next request
+    /// head starts and nothing else holds them any more (that request is over and its scope is
+    /// gone, as on a keep-alive connection whose client waits for each response), the buffers
+    /// are emptied and filled again: no allocation for the fields of that head.
+    private var handedOver: Headers?
     private var lastFieldCount = 8
     /// The current field name, lower-cased.
     var name = ByteScratch(capacity: 64)
@@ -90,8 +95,13 @@ struct HeadScanner: ~Copyable {
         target.removeAll()
         forward.removeAll()
         if mode == .request {
-            // Size the next head like the last one: usually one allocation per buffer.
-            headers = Headers(minimumCapacity: max(lastFieldCount, 8), byteCount: max(fieldBytes, 256))
+            if var reused = handedOver.take() {
+                reused.removeAllKeepingCapacity()
+                headers = reused
+            } else {
+                // Size the next head like the last one: usually one allocation per buffer.
+                headers = Headers(minimumCapacity: max(lastFieldCount, 8), byteCount: max(fieldBytes, 256))
+            }
             fieldBytes = 0
             contentLengthCount = 0
             hostCount = 0
@@ -104,8 +114,16 @@ struct HeadScanner: ~Copyable {
     /// Hands over the fields of the completed head.
     mutating func takeHeaders() -> Headers {
         lastFieldCount = headerCount
-        return headers.take() ?? Headers()
+        let taken = headers.take() ?? Headers()
+        // Kept for reuse only while small: a scratch set in the pool holds them meanwhile.
+        let capacity = taken.capacity
+        handedOver = capacity.bytes <= Self.maxReusedBytes && capacity.fields <= Self.maxReusedFields ? taken : nil
+        return taken
     }
+
+    /// The largest field buffers kept for reuse by the next head (typical heads are well under).
+    static let maxReusedBytes = 2048
+    static let maxReusedFields = 48
 
     /// Scans `bytes[start...]` until the head is complete or the bytes run out, and returns the
     /// index after the last byte scanned (after the blank line when `isComplete`).
