@@ -23,10 +23,6 @@ final class Connection: @unchecked Sendable, ServedConnection {
     let parser: RequestParser
     let client: Scope.Address?
     @exclusivity(unchecked) private(set) var exchange: Exchange?
-    /// The last finished exchange, reused for the next request when nothing else holds it by
-    /// then (an exchange per request otherwise). Dropped when the connection closes: it refers
-    /// back to this connection.
-    @exclusivity(unchecked) private var finishedExchange: Exchange?
     @exclusivity(unchecked) private(set) var state = State.open
     /// Bytes read but not parsed yet: later pipelined requests.
     @exclusivity(unchecked) var pending: [UInt8] = []
@@ -180,7 +176,7 @@ final class Connection: @unchecked Sendable, ServedConnection {
         timer = nil
         out = []
         pending = []
-        finishedExchange = nil
+        core.forgetSpareExchanges(of: self)
         if let exchange {
             self.exchange = nil
             exchange.connectionLost()
@@ -194,11 +190,10 @@ extension Connection {
     /// A request head arrived: build the scope and start the application on the loop executor.
     private func startExchange(_ head: RequestHead) {
         let exchange: Exchange
-        if isKnownUniquelyReferenced(&finishedExchange), let finished = finishedExchange.take() {
-            finished.reuse(for: head)
-            exchange = finished
+        if let spare = core.takeSpareExchange() {
+            spare.reuse(for: head, on: self)
+            exchange = spare
         } else {
-            finishedExchange = nil
             exchange = Exchange(connection: self, head: head)
         }
         self.exchange = exchange
@@ -217,8 +212,7 @@ extension Connection {
         core.requestCompleted()
         guard self.exchange === exchange, state == .open else { return }
         self.exchange = nil
-        exchange.park()
-        finishedExchange = exchange
+        core.keepSpareExchange(exchange)
         requestsServed += 1
         lastResponseEnd = core.loop.now
         // A body the application did not read cannot be skipped cheaply: close instead.
@@ -406,7 +400,7 @@ extension Connection: RequestParserDelegate {
         out = []
         pending = []
         pendingStart = 0
-        finishedExchange = nil
+        core.forgetSpareExchanges(of: self)
         let webSocket = WebSocketConnection(
             core: core, stream: stream, head: head, request: request, client: client,
             peerTrusted: isPeerTrusted(), leftover: Array(leftover))

@@ -28,8 +28,9 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// Strong: the connection drops its reference to the exchange when the response completes
-    /// or it closes, so the pair never outlives the application's task.
-    let connection: Connection
+    /// or it closes, so the pair never outlives the application's task. A spare exchange kept by
+    /// the loop still names its last connection until reused (the connection's close removes it).
+    @exclusivity(unchecked) private(set) var connection: Connection
     // Every property below is per request: ``reuse(for:)`` sets each one as `init` does.
     @exclusivity(unchecked) private(set) var head: RequestHead
     /// The client as the scope shows it (after proxy headers).
@@ -67,15 +68,16 @@ final class Exchange: @unchecked Sendable {
         self.messageComplete = false
     }
 
-    /// The connection keeps this finished exchange for its next request: the request's header
-    /// fields are let go now (the access log has read them), so that the parser can fill their
-    /// buffers again for the next head instead of allocating new ones.
+    /// The loop keeps this finished exchange for a next request: the request's header fields
+    /// are let go now (the access log has read them), so that the parser can fill their buffers
+    /// again for the next head instead of allocating new ones.
     func park() { head.headers = Headers() }
 
-    /// Makes this finished exchange the one of the connection's next request, as a new one would
-    /// be. Only when nothing else holds it (the connection checks): no closure of the last
-    /// request's application can reach it any more.
-    func reuse(for head: RequestHead) {
+    /// Makes this finished exchange the one of `connection`'s next request, as a new one would
+    /// be. Only when nothing else holds it (the loop checks): no closure of the last request's
+    /// application can reach it any more.
+    func reuse(for head: RequestHead, on connection: Connection) {
+        self.connection = connection
         self.head = head
         client = nil
         startedAt = connection.core.loop.now

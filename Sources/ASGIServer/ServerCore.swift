@@ -46,6 +46,10 @@ final class ServerCore: @unchecked Sendable {
     /// Spare output buffers kept, and the largest capacity kept (bigger ones are freed).
     static let maxSpareOutputs = 16
     static let maxSpareOutputCapacity = 8 << 10
+    /// Finished exchanges, for the next requests on this loop (of any connection): an idle
+    /// keep-alive connection holds none, and a request need not allocate one.
+    @exclusivity(unchecked) private var spareExchanges: [Exchange] = []
+    static let maxSpareExchanges = 16
     /// Responses completed, for `--limit-max-requests`.
     @exclusivity(unchecked) private(set) var requestsServed = 0
     private let requestLimit: Int?
@@ -251,6 +255,31 @@ final class ServerCore: @unchecked Sendable {
 }
 
 extension ServerCore {
+    /// A spare exchange that nothing else holds any more (the application of its last request
+    /// is done with it), or nil: the caller makes a new one.
+    func takeSpareExchange() -> Exchange? {
+        while var spare = spareExchanges.popLast() {
+            if isKnownUniquelyReferenced(&spare) { return spare }
+            // Still held (its application has not returned): dropped, it goes when that does.
+        }
+        return nil
+    }
+
+    /// Keeps the finished `exchange` as a spare when there is room.
+    func keepSpareExchange(_ exchange: Exchange) {
+        guard spareExchanges.count < Self.maxSpareExchanges else { return }
+        if spareExchanges.capacity == 0 { spareExchanges.reserveCapacity(Self.maxSpareExchanges) }
+        exchange.park()
+        spareExchanges.append(exchange)
+    }
+
+    /// Drops the spare exchanges that name `connection` (it is closing): a spare must not keep
+    /// a closed connection alive.
+    func forgetSpareExchanges(of connection: Connection) {
+        guard !spareExchanges.isEmpty else { return }
+        spareExchanges.removeAll { $0.connection === connection }
+    }
+
     /// An empty output buffer with room, when one is spare; else an empty array.
     @inline(__always)
     func takeSpareOutput() -> [UInt8] { spareOutputs.popLast() ?? [] }
