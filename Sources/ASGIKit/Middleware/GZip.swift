@@ -67,12 +67,17 @@ public struct GZip: Sendable {
 
     /// Whether `bytes` start with `prefix`, ASCII case-insensitively (no String is made).
     static func hasPrefixIgnoringCase(_ bytes: ArraySlice<UInt8>, _ prefix: String) -> Bool {
-        var index = bytes.startIndex
-        for byte in prefix.utf8 {
-            guard index < bytes.endIndex, Headers.lower(bytes[index]) == Headers.lower(byte) else { return false }
-            index += 1
+        var prefix = prefix
+        // The prefix's bytes in place (a native string's are contiguous), not its UTF-8 iterator.
+        return prefix.withUTF8 { prefix in
+            guard bytes.count >= prefix.count else { return false }
+            var index = bytes.startIndex
+            for byte in prefix {
+                guard Headers.lower(bytes[index]) == Headers.lower(byte) else { return false }
+                index += 1
+            }
+            return true
         }
-        return true
     }
 
     /// Whether `accept-encoding` allows gzip (RFC 9110 §12.5.3): `gzip` (or `x-gzip`) with a

@@ -101,8 +101,8 @@ public final class Router: Sendable, RouteBuilder {
 
     /// The router as an ASGI application. The first use freezes the routes.
     public var application: Application {
-        let server = frozen()
-        return { scope, receive, send in try await server.serve(scope, receive, send) }
+        // The method itself, not a closure that calls it: one async frame less per request.
+        frozen().serve
     }
 
     /// Serves one ASGI call (same as ``application``).
