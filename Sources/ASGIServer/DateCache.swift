@@ -11,7 +11,7 @@ final class DateCache {
         value = ResponseEncoder.httpDate(unixSeconds: time(nil))
         let timer = LoopTimer(loop: loop)
         timer.start(after: 1000, repeat: 1000) { [unowned self] in
-            self.value = ResponseEncoder.httpDate(unixSeconds: time(nil))
+            ResponseEncoder.httpDate(unixSeconds: time(nil), into: &self.value)
         }
         timer.unref()
         self.timer = timer

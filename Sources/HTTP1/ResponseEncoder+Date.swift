@@ -2,6 +2,14 @@ extension ResponseEncoder {
     /// The IMF-fixdate (RFC 9110 §5.6.7) for a unix time in seconds, e.g.
     /// `Sun, 06 Nov 1994 08:49:37 GMT`, computed without Foundation. Servers cache it per second.
     public static func httpDate(unixSeconds: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        httpDate(unixSeconds: unixSeconds, into: &out)
+        return out
+    }
+
+    /// Replaces the contents of `out` with the IMF-fixdate of `unixSeconds`, in its own storage
+    /// when nothing else holds it (a cache refreshed every second then allocates nothing).
+    public static func httpDate(unixSeconds: Int, into out: inout [UInt8]) {
         let days = unixSeconds >= 0 ? unixSeconds / 86400 : (unixSeconds - 86399) / 86400
         let secondOfDay = unixSeconds - days * 86400
         // 1970-01-01 was a Thursday.
@@ -10,7 +18,7 @@ extension ResponseEncoder {
 
         let weekdays: StaticString = "SunMonTueWedThuFriSat"
         let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
-        var out: [UInt8] = []
+        out.removeAll(keepingCapacity: true)
         out.reserveCapacity(29)
         out.append(contentsOf: UnsafeBufferPointer(start: weekdays.utf8Start + weekday * 3, count: 3))
         out.append(", ")
@@ -28,7 +36,6 @@ extension ResponseEncoder {
         out.append(UInt8(ascii: ":"))
         appendTwoDigits(secondOfDay % 60, into: &out)
         out.append(" GMT")
-        return out
     }
 
     /// Proleptic Gregorian year, month (1...12) and day (1...31) of a day count since 1970-01-01

@@ -227,4 +227,18 @@ import Testing
     func httpDate(seconds: Int, expected: String) {
         #expect(String(decoding: ResponseEncoder.httpDate(unixSeconds: seconds), as: UTF8.self) == expected)
     }
+
+    /// The per-second refresh rewrites the cached value in its own storage.
+    @Test func httpDateIntoAnUnsharedBufferKeepsItsStorage() {
+        var value = ResponseEncoder.httpDate(unixSeconds: 0)
+        let storage = value.withUnsafeBufferPointer { $0.baseAddress }
+        ResponseEncoder.httpDate(unixSeconds: 784_111_777, into: &value)
+        #expect(String(decoding: value, as: UTF8.self) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(value.withUnsafeBufferPointer { $0.baseAddress } == storage)
+        // A copy held elsewhere keeps its own text.
+        let held = value
+        ResponseEncoder.httpDate(unixSeconds: 0, into: &value)
+        #expect(String(decoding: held, as: UTF8.self) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(String(decoding: value, as: UTF8.self) == "Thu, 01 Jan 1970 00:00:00 GMT")
+    }
 }
