@@ -70,8 +70,12 @@ final class Exchange: @unchecked Sendable {
 
     /// The loop keeps this finished exchange for a next request: the request's header fields
     /// are let go now (the access log has read them), so that the parser can fill their buffers
-    /// again for the next head instead of allocating new ones.
-    func park() { head.headers = Headers() }
+    /// again for the next head instead of allocating new ones, and so is any body the
+    /// application left unread (a spare holds no request's bytes).
+    func park() {
+        head.headers = Headers()
+        if body.capacity > 0 { body = [] }
+    }
 
     /// Makes this finished exchange the one of `connection`'s next request, as a new one would
     /// be. Only when nothing else holds it (the loop checks): no closure of the last request's
