@@ -212,7 +212,6 @@ extension Connection {
         core.requestCompleted()
         guard self.exchange === exchange, state == .open else { return }
         self.exchange = nil
-        core.keepSpareExchange(exchange)
         requestsServed += 1
         lastResponseEnd = core.loop.now
         // A body the application did not read cannot be skipped cheaply: close instead.
@@ -220,6 +219,8 @@ extension Connection {
             closeAfterFlush()
             return
         }
+        // Only a connection that goes on offers its exchange: a closing one would take it back.
+        core.keepSpareExchange(exchange)
         if readPausedForBody {
             readPausedForBody = false
             resumeReadingIfAllowed()
