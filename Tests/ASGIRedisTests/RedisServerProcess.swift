@@ -5,7 +5,7 @@ import Glibc
 final class RedisServerProcess: @unchecked Sendable {
     // Safety: a test owns its server and calls it from one task at a time (the test body or the
     // loop task it awaits), never concurrently.
-    let port: Int
+    private(set) var port: Int
     /// The loopback address it binds (any of 127.0.0.0/8).
     let host: String
     let extraArguments: [String]
@@ -17,7 +17,26 @@ final class RedisServerProcess: @unchecked Sendable {
         self.port = try port ?? Self.freePort()
         self.host = host
         extraArguments = arguments
-        try start()
+        // A free port can be taken by another process between our probe and the server's bind:
+        // the server then exits at once, and a fresh port is tried (not when `port` was given).
+        var attempts = port == nil ? 5 : 1
+        while true {
+            do {
+                try start()
+                return
+            } catch let error as ServerExited {
+                attempts -= 1
+                guard attempts > 0 else { throw TestFailure("\(error)") }
+                self.port = try Self.freePort()
+            }
+        }
+    }
+
+    /// The server exited before answering (its port was taken, most often).
+    struct ServerExited: Error, CustomStringConvertible {
+        let port: Int
+        let status: Int32
+        var description: String { "redis-server on port \(port) exited with status \(status) before answering" }
     }
 
     var pid: Int32 { process?.processIdentifier ?? 0 }
@@ -41,6 +60,10 @@ final class RedisServerProcess: @unchecked Sendable {
     func waitUntilAnswering() throws {
         for _ in 0..<500 {
             if Self.answersPing(port: port, host: host) { return }
+            if let process, !process.isRunning {
+                self.process = nil
+                throw ServerExited(port: port, status: process.terminationStatus)
+            }
             usleep(20_000)
         }
         throw TestFailure("redis-server on port \(port) did not answer within 10 s")
