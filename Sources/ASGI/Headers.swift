@@ -143,6 +143,21 @@ public struct Headers: Sendable, RandomAccessCollection, ExpressibleByArrayLiter
         }
     }
 
+    /// Calls `body` with each field's name and value bytes, in order, while it returns true: one
+    /// pass for a caller that looks for several names.
+    @inlinable
+    package func forEachField(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) {
+        bytes.withUnsafeBufferPointer { all in
+            spans.withUnsafeBufferPointer { spans in
+                for span in spans {
+                    let name = UnsafeBufferPointer(rebasing: all[Int(span.nameStart)..<Int(span.valueStart)])
+                    let value = UnsafeBufferPointer(rebasing: all[Int(span.valueStart)..<Int(span.valueEnd)])
+                    guard body(name, value) else { return }
+                }
+            }
+        }
+    }
+
     /// Whether a field named `name` (case-insensitive) exists.
     public func contains(name: String) -> Bool { firstIndex(name: name) != nil }
 
@@ -179,7 +194,7 @@ public struct Headers: Sendable, RandomAccessCollection, ExpressibleByArrayLiter
         return true
     }
 
-    @inline(__always) package static func lower(_ byte: UInt8) -> UInt8 {
+    @inlinable @inline(__always) package static func lower(_ byte: UInt8) -> UInt8 {
         byte &- 65 < 26 ? byte | 0x20 : byte
     }
 

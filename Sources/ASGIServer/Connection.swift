@@ -39,6 +39,10 @@ final class Connection: @unchecked Sendable, ServedConnection {
     /// The connection's one timer and what it is armed for (Connection+Timers.swift).
     @exclusivity(unchecked) var timer: TimerHandle?
     @exclusivity(unchecked) var timerKind = TimerKind.none
+    /// Loop time (ms) at which `timerKind` is due, and at which the libuv timer fires (0: not
+    /// running); the second is never later than the first while a kind is armed.
+    @exclusivity(unchecked) var timerDeadline: UInt64 = 0
+    @exclusivity(unchecked) var timerDue: UInt64 = 0
     @exclusivity(unchecked) private var lastResponseEnd: UInt64
     /// A parse error or 503 answered directly: ignore parser events until closed.
     @exclusivity(unchecked) private var rejecting = false
@@ -171,9 +175,7 @@ final class Connection: @unchecked Sendable, ServedConnection {
     func close() {
         guard state != .closed else { return }
         state = .closed
-        timerKind = .none
-        timer?.close()
-        timer = nil
+        closeTimer()
         out = []
         pending = []
         core.forgetSpareExchanges(of: self)
@@ -395,9 +397,7 @@ extension Connection: RequestParserDelegate {
         flushNow()
         guard state == .open else { return }
         state = .closed
-        timerKind = .none
-        timer?.close()
-        timer = nil
+        closeTimer()
         out = []
         pending = []
         pendingStart = 0

@@ -5,11 +5,30 @@ import UVLoop
 
 extension Exchange {
     /// `send`: validates the message order, encodes head and body into the connection's output
-    /// buffer, and suspends only while more than the write high-water mark is queued.
+    /// buffer, and suspends only while more than the write high-water mark is queued (or, for
+    /// `http.response.pathsend`, until the file is in the kernel).
     func send(_ event: SendEvent) async throws(ASGIError) {
+        if case .responsePathsend(let path, let range) = event {
+            try checkSendable()
+            try await sendFile(at: path, range: range)
+            return
+        }
+        try sendNow(event)
+        if needsWriteRoom { try await waitForWriteRoom() }
+    }
+
+    /// Whether a `send` must wait before it returns: more than the write high-water mark queued.
+    var needsWriteRoom: Bool { connection.queuedBytes > connection.core.config.writeHighWaterMark }
+
+    private func checkSendable() throws(ASGIError) {
         assert(connection.core.loop.isInLoopThread, "Exchange.send off the loop thread")
         if lost { throw ASGIError.disconnected() }
         if writeWaiter != nil { throw concurrentUse("send") }
+    }
+
+    /// The part of `send` that never waits: every message but `http.response.pathsend`.
+    func sendNow(_ event: SendEvent) throws(ASGIError) {
+        try checkSendable()
         switch event {
         case .responseStart(let status, let headers, let trailers):
             guard case .initial = response else {
@@ -24,9 +43,6 @@ extension Exchange {
             response = .held
         case .responseBody(let bytes, let moreBody):
             try writeBody(bytes, moreBody: moreBody)
-        case .responsePathsend(let path, let range):
-            try await sendFile(at: path, range: range)
-            return
         case .responseTrailers(let headers, let moreTrailers):
             guard case .awaitingTrailers = response else {
                 throw ASGIError.protocolViolation("'http.response.trailers' without 'trailers: true' or before the body ended")
@@ -44,7 +60,6 @@ extension Exchange {
         default:
             throw ASGIError.protocolViolation("'\(event.type)' is not an HTTP response message")
         }
-        try await waitForWriteRoom()
     }
 
     private func writeBody(_ bytes: [UInt8], moreBody: Bool) throws(ASGIError) {
@@ -213,11 +228,10 @@ extension Exchange {
     }
 
     /// Suspends while more than the high-water mark is queued for the socket.
-    private func waitForWriteRoom() async throws(ASGIError) {
-        let limit = connection.core.config.writeHighWaterMark
-        guard connection.queuedBytes > limit else { return }
+    func waitForWriteRoom() async throws(ASGIError) {
+        guard needsWriteRoom else { return }
         connection.flushNow()
-        while !lost && connection.queuedBytes > limit {
+        while !lost && needsWriteRoom {
             connection.clientWaitBegan(.send)
             await withUnsafeContinuation { writeWaiter = $0 }
         }

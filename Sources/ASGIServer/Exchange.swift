@@ -163,10 +163,17 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// `send` for the application: on the loop thread (hops there if called elsewhere).
-    /// Inlined into the closure the application gets: one async frame less per message.
+    /// Inlined into the closure the application gets; on the loop thread a message that needs
+    /// no wait (all but `http.response.pathsend` while the socket keeps up) makes no async call.
     @inline(__always)
     func sendOnLoop(_ event: SendEvent) async throws(ASGIError) {
-        try await connection.core.loop.hop { () async throws(ASGIError) in try await send(event) }
+        let loop = connection.core.loop
+        if loop.isInLoopThread, !event.isPathsend {
+            try sendNow(event)
+            if needsWriteRoom { try await waitForWriteRoom() }
+            return
+        }
+        try await loop.hop { () async throws(ASGIError) in try await send(event) }
     }
 
     func receive() async throws(ASGIError) -> ReceiveEvent {
@@ -212,5 +219,12 @@ final class Exchange: @unchecked Sendable {
         if !more { bodyDelivered = true }
         connection.bodyTaken(by: self)
         return .request(body: chunk, moreBody: more)
+    }
+}
+
+extension SendEvent {
+    /// `http.response.pathsend`, the one HTTP message whose `send` always waits.
+    fileprivate var isPathsend: Bool {
+        if case .responsePathsend = self { true } else { false }
     }
 }

@@ -72,6 +72,7 @@ final class RequestTasks: @unchecked Sendable {
             // Each closure captures only `exchange`, which Swift can use as the closure context
             // itself (no context allocation).
             try await app(work.scope, { try await exchange.receiveOnLoop() }, { event in try await exchange.sendOnLoop(event) })
+            await afterClosureCall()
         } catch {
             failure = error
         }

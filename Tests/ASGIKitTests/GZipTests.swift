@@ -1,5 +1,6 @@
 import ASGI
 import CZlib
+import Synchronization
 import Testing
 
 @testable import ASGIKit
@@ -210,6 +211,31 @@ import Testing
         let result = try await call(GZip().middleware(app), "GET", "/", headers: Self.acceptGzip)
         #expect(result.pathsend == "/srv/index.html")
         #expect(result.headers == headers)
+    }
+
+    /// What reached the server (`start`, `body`) and when the application went on (`app`).
+    final class Order: Sendable {
+        let steps = Mutex<[String]>([])
+        func note(_ step: String) { steps.withLock { $0.append(step) } }
+    }
+
+    /// nginx's rule: a start whose `content-length` is below the minimum cannot become
+    /// compressible, so it goes down at once, as it is; one at or above it waits for the body.
+    @Test(arguments: [(10, ["start", "app", "body"]), (600, ["app", "start", "body"])])
+    func aStartIsHeldOnlyWhenItsContentLengthAllowsCompression(length: Int, expected: [String]) async throws {
+        let order = Order()
+        let app: Application = { _, _, send in
+            try await send(.responseStart(status: 200, headers: [("content-type", "text/plain"), ("content-length", "\(length)")]))
+            order.note("app")
+            try await send(.responseBody(Array(repeating: UInt8(ascii: "a"), count: length)))
+        }
+        let result = try await call(GZip(minimumSize: 500).middleware(app), "GET", "/", headers: Self.acceptGzip) { event in
+            if case .responseStart = event { order.note("start") } else { order.note("body") }
+        }
+        #expect(order.steps.withLock { $0 } == expected)
+        #expect(result.headers.contains(name: "content-encoding") == (length >= 500))
+        #expect(result.headers.contains(name: "vary") == (length >= 500))
+        #expect(try (length >= 500 ? gunzip(result.body) : result.body) == Array(repeating: UInt8(ascii: "a"), count: length))
     }
 
     @Test func aStartWithoutBodyIsStillSent() async throws {

@@ -1,4 +1,5 @@
 import ASGI
+import Glibc
 import ASGIServer
 import Testing
 
@@ -99,6 +100,29 @@ import Testing
                 let start = ContinuousClock.now
                 #expect(client.isClosedByPeer())
                 #expect(ContinuousClock.now - start < .seconds(4))
+            }
+        }
+    }
+
+    /// The keep-alive timer is re-armed lazily (a later deadline waits for the armed one to fire):
+    /// a connection kept busy for several timeouts stays open, and the timeout still counts from
+    /// its last response.
+    @Test func busyConnectionOutlivesItsKeepAliveTimeoutAndClosesThatLongAfterItsLastResponse() async throws {
+        try await withServer({ $0.timeoutKeepAlive = 0.3 }, app: Apps.hello) { server in
+            let port = server.port
+            try await blocking {
+                let client = try TestClient(port: port, timeoutSeconds: 5)
+                // 13 requests 0.1 s apart: 1.2 s of gaps, four timeouts, each gap a third of one.
+                for index in 0..<13 {
+                    if index > 0 { usleep(100_000) }
+                    try client.send(get("/"))
+                    #expect(try client.readResponse().status == 200)
+                }
+                let start = ContinuousClock.now
+                #expect(client.isClosedByPeer())
+                let idle = ContinuousClock.now - start
+                #expect(idle >= .milliseconds(250))
+                #expect(idle < .seconds(3))
             }
         }
     }

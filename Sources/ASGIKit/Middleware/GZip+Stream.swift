@@ -43,10 +43,13 @@ final class GZipResponder: Sendable {
     func send(_ event: SendEvent) async throws {
         switch try state.withLock({ state in try step(&state, event) }) {
         case .none: break
-        case .one(let event): try await downstream(event)
+        case .one(let event):
+            try await downstream(event)
+            await afterClosureCall()
         case .two(let first, let second):
             try await downstream(first)
             try await downstream(second)
+            await afterClosureCall()
         }
     }
 
@@ -58,7 +61,10 @@ final class GZipResponder: Sendable {
             state = .passing
             return .responseStart(status: status, headers: headers, trailers: trailers)
         }
-        if let start { try await downstream(start) }
+        if let start {
+            try await downstream(start)
+            await afterClosureCall()
+        }
     }
 
     /// Frees the zlib stream, if one is open (the application returned or threw).

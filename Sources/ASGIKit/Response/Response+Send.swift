@@ -12,6 +12,7 @@ extension Response {
         case .bytes(let bytes):
             try await send(.responseStart(status: status, headers: headers))
             try await send(.responseBody(bytes, moreBody: false))
+            await afterClosureCall()
         case .stream(let source):
             let next = source.open()
             let first: [UInt8]?
@@ -28,6 +29,7 @@ extension Response {
                 chunk = try await next()
             }
             try await send(.responseBody([], moreBody: false))
+            await afterClosureCall()
         }
     }
 }

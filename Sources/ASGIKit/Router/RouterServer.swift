@@ -122,6 +122,7 @@ final class RouterServer: Sendable {
         let response: Response
         do {
             response = try await handler(request)
+            await afterClosureCall()
         } catch {
             response = errorResponse(error, request)
         }
