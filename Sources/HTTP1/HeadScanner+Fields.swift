@@ -46,6 +46,7 @@ extension HeadScanner {
         }
         // Trimmed: http-parser would take a trailing HTAB as part of the value (RFC 9110 §5.5: it
         // is not), refusing `Content-Length: 5<HTAB>` and missing `Connection: close<HTAB>`.
+        forwardedFieldCount &+= 1
         forward.append(name)
         forward.append(":")
         forward.append(value)

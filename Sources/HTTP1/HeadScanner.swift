@@ -52,6 +52,8 @@ struct HeadScanner: ~Copyable {
     var fieldBytes = 0
 
     var contentLengthCount = 0
+    /// Fields copied into `forward` (framing fields http-parser has to judge).
+    var forwardedFieldCount = 0
     var hostCount = 0
     var transferEncodingCount = 0
     var transferEncodingIsChunked = false
@@ -104,6 +106,7 @@ struct HeadScanner: ~Copyable {
             }
             fieldBytes = 0
             contentLengthCount = 0
+            forwardedFieldCount = 0
             hostCount = 0
             transferEncodingCount = 0
             transferEncodingIsChunked = false

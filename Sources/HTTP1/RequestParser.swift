@@ -54,6 +54,10 @@ public final class RequestParser {
     @exclusivity(unchecked) private var body = BodyDecoder(contentLength: 0)
     @exclusivity(unchecked) private var phase = Phase.idle
     @exclusivity(unchecked) private var bodyIsChunked = false
+    /// http-parser has read bytes of the current message (it is re-initialised after it).
+    @exclusivity(unchecked) private var httpFed = false
+    /// The last head was read without http-parser (`plainVerdict`); for tests.
+    @exclusivity(unchecked) private(set) var debugLastHeadWasPlain = false
 
     private final class Failure {
         let error: HTTPParseError
@@ -122,8 +126,15 @@ public final class RequestParser {
                 if scratch.pointee.scanner.isComplete {
                     // Framing checks first: they give clearer reasons than http-parser's codes.
                     try scratch.pointee.scanner.validateFraming()
-                    try executeHead()
-                    if try deliverHead() { return completeMessage(consumed: offset) }
+                    let verdict: Verdict
+                    if !httpFed, let plain = plainVerdict() {
+                        verdict = plain
+                    } else {
+                        try executeHead()
+                        verdict = Verdict(http)
+                    }
+                    debugLastHeadWasPlain = !httpFed
+                    if try deliverHead(verdict) { return completeMessage(consumed: offset) }
                 } else if scratch.pointee.scanner.isPastRequestLine, !scratch.pointee.scanner.forward.isEmpty {
                     // A head cut by the end of the bytes: let http-parser judge the request line
                     // (and any framing field) now, as it would have before the head is whole.
@@ -182,6 +193,7 @@ public final class RequestParser {
     private func executeForwarded() throws(HTTPParseError) {
         let head = scratch.pointee.scanner.forward.unsafeBytes
         let start = head.baseAddress!.assumingMemoryBound(to: CChar.self)
+        httpFed = true
         let parsed = http_parser_execute(&http, scratch.pointee.settings, start, head.count)
         scratch.pointee.scanner.forward.removeAll()
         let errno = swiftasgi_http_errno(&http)
@@ -189,19 +201,97 @@ public final class RequestParser {
         guard parsed == head.count else { throw .badRequest("malformed request head") }
     }
 
+    /// What decides a head's framing and keep-alive: http-parser's reading of the forwarded lines,
+    /// or the same reading made directly for a plain head (`plainVerdict`).
+    private struct Verdict {
+        var method: UInt32
+        /// on_headers_complete returned 1, which sets F_SKIPBODY: proof that http-parser reached
+        /// the end of the head where the scanner did.
+        var reachedEnd: Bool
+        var isChunked: Bool
+        var hasContentLength: Bool
+        var contentLength: UInt64
+        var keepAlive: Bool
+        var upgradeHeader: Bool
+        var connectionUpgrade: Bool
+
+        init(_ http: http_parser) {
+            var http = http
+            let flags = http.flags
+            method = http.method
+            reachedEnd = flags & F_SKIPBODY.rawValue != 0
+            isChunked = flags & F_CHUNKED.rawValue != 0
+            hasContentLength = flags & F_CONTENTLENGTH.rawValue != 0
+            contentLength = http.content_length
+            keepAlive = http_should_keep_alive(&http) != 0
+            upgradeHeader = flags & F_UPGRADE.rawValue != 0
+            connectionUpgrade = flags & F_CONNECTION_UPGRADE.rawValue != 0
+        }
+
+        init(plain method: UInt32, versionMinor: Int) {
+            self.method = method
+            reachedEnd = true
+            isChunked = false
+            hasContentLength = false
+            contentLength = 0
+            // http_should_keep_alive: HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with
+            // `Connection: keep-alive`; a plain head has no Connection field.
+            keepAlive = versionMinor == 1
+            upgradeHeader = false
+            connectionUpgrade = false
+        }
+    }
+
+    /// The verdict of a plain head, read without http-parser: HTTP/1.0 or 1.1, an origin-form
+    /// target, a common method, and none of the fields http-parser acts on (Content-Length,
+    /// Transfer-Encoding, Connection, Proxy-Connection, Upgrade), the usual GET of a keep-alive
+    /// client. For such a head http-parser can only report that method, version and no body: it
+    /// accepts every `/` + VCHAR* target (the scanner let nothing else through) and its verdict
+    /// depends on no other field. nil for anything else, which http-parser then reads.
+    private func plainVerdict() -> Verdict? {
+        guard scratch.pointee.scanner.forwardedFieldCount == 0, scratch.pointee.scanner.versionMajor == 1 else {
+            return nil
+        }
+        let minor = scratch.pointee.scanner.versionMinor
+        let target = scratch.pointee.scanner.target.unsafeBytes
+        guard minor <= 1, !target.isEmpty, target[0] == UInt8(ascii: "/") else { return nil }
+        guard let method = Self.commonMethod(scratch.pointee.scanner.forward.unsafeBytes) else { return nil }
+        return Verdict(plain: method, versionMinor: minor)
+    }
+
+    /// http-parser's code for the method that starts `line` (`METHOD SP ...`), for the methods
+    /// most requests use; nil for any other token.
+    private static func commonMethod(_ line: UnsafeRawBufferPointer) -> UInt32? {
+        func starts(_ method: StaticString) -> Bool {
+            let count = method.utf8CodeUnitCount
+            guard line.count > count, line[count] == ByteClass.sp else { return false }
+            for index in 0..<count where line[index] != method.utf8Start[index] { return false }
+            return true
+        }
+        guard !line.isEmpty else { return nil }
+        switch line[0] {
+        case UInt8(ascii: "G"): return starts("GET") ? HTTP_GET.rawValue : nil
+        case UInt8(ascii: "H"): return starts("HEAD") ? HTTP_HEAD.rawValue : nil
+        case UInt8(ascii: "P"):
+            if starts("POST") { return HTTP_POST.rawValue }
+            if starts("PUT") { return HTTP_PUT.rawValue }
+            return starts("PATCH") ? HTTP_PATCH.rawValue : nil
+        case UInt8(ascii: "D"): return starts("DELETE") ? HTTP_DELETE.rawValue : nil
+        case UInt8(ascii: "O"): return starts("OPTIONS") ? HTTP_OPTIONS.rawValue : nil
+        default: return nil
+        }
+    }
+
     /// Checks the framing of a complete head, hands it to the delegate and prepares for the body.
     /// Returns true when the message has no body (it is complete).
-    private func deliverHead() throws(HTTPParseError) -> Bool {
-        let flags = http.flags
-        // on_headers_complete returns 1, which sets F_SKIPBODY: proof that http-parser reached the
-        // end of the head where the scanner did.
-        guard flags & F_SKIPBODY.rawValue != 0 else { throw .badRequest("malformed request head") }
+    private func deliverHead(_ verdict: Verdict) throws(HTTPParseError) -> Bool {
+        guard verdict.reachedEnd else { throw .badRequest("malformed request head") }
         let facts = scratch.pointee.scanner.facts
-        let isChunked = flags & F_CHUNKED.rawValue != 0
-        let hasContentLength = flags & F_CONTENTLENGTH.rawValue != 0
+        let isChunked = verdict.isChunked
+        let hasContentLength = verdict.hasContentLength
         guard isChunked == (facts.transferEncodingCount > 0), hasContentLength == (facts.contentLengthCount > 0)
         else { throw .badRequest("ambiguous message framing") }
-        let method = http.method
+        let method = verdict.method
         if method == HTTP_CONNECT.rawValue { throw .badRequest("CONNECT not supported") }
         // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (a second Host or an invalid
         // one was refused by the scanner).
@@ -210,16 +300,15 @@ public final class RequestParser {
             scratch.pointee.scanner.target.unsafeBytes, isOptions: method == HTTP_OPTIONS.rawValue)
         var contentLength: Int?
         if hasContentLength {
-            guard let length = Int(exactly: http.content_length) else {
+            guard let length = Int(exactly: verdict.contentLength) else {
                 throw .badRequest("invalid Content-Length")
             }
             contentLength = length
         }
-        let upgrade = F_UPGRADE.rawValue | F_CONNECTION_UPGRADE.rawValue
-        if flags & upgrade == upgrade, isChunked || (contentLength ?? 0) > 0 {
+        if verdict.upgradeHeader && verdict.connectionUpgrade, isChunked || (contentLength ?? 0) > 0 {
             throw .badRequest("upgrade request with a body")
         }
-        var head = makeHead(method: method, facts: facts, contentLength: contentLength, isChunked: isChunked)
+        var head = makeHead(verdict, facts: facts, contentLength: contentLength)
         if let authority {
             // RFC 9112 §3.2.2: for an absolute-form target the target's authority wins over Host.
             head.headers.replaceOrAdd(name: "host", value: String(decoding: authority, as: UTF8.self))
@@ -233,21 +322,24 @@ public final class RequestParser {
         return !head.hasBody
     }
 
-    private func makeHead(method: UInt32, facts: HeadScanner.Facts, contentLength: Int?, isChunked: Bool) -> RequestHead {
+    private func makeHead(_ verdict: Verdict, facts: HeadScanner.Facts, contentLength: Int?) -> RequestHead {
         let target = scratch.pointee.targets.resolve(scratch.pointee.scanner.target.unsafeBytes)
         return RequestHead(
-            method: HTTPParserSettings.methodName(method), rawPath: target.rawPath, path: target.path,
+            method: HTTPParserSettings.methodName(verdict.method), rawPath: target.rawPath, path: target.path,
             queryString: target.query, versionMajor: facts.versionMajor, versionMinor: facts.versionMinor,
-            headers: scratch.pointee.scanner.takeHeaders(), keepAlive: http_should_keep_alive(&http) != 0,
-            contentLength: contentLength, isChunked: isChunked,
+            headers: scratch.pointee.scanner.takeHeaders(), keepAlive: verdict.keepAlive,
+            contentLength: contentLength, isChunked: verdict.isChunked,
             expectsContinue: facts.versionMinor >= 1 && facts.expectsContinue,
-            hasUpgradeHeader: http.flags & F_UPGRADE.rawValue != 0)
+            hasUpgradeHeader: verdict.upgradeHeader)
     }
 
     /// Resets everything for the next message, then tells the delegate.
     private func completeMessage(consumed: Int) -> FeedResult {
         phase = .idle
-        http_parser_init(&http, HTTP_REQUEST)
+        if httpFed {
+            httpFed = false
+            http_parser_init(&http, HTTP_REQUEST)
+        }
         delegate?.parserDidCompleteMessage(self)
         return .messageComplete(consumed: consumed)
     }

@@ -1,6 +1,6 @@
 import ASGI
-import Glibc
 import ASGIServer
+import Glibc
 import Testing
 
 @Suite(.serialized) struct KeepAliveTests {

@@ -106,4 +106,34 @@ import Testing
             }
         }
     }
+
+    /// `receive` and `send` called from a task on the global executor (off the loop thread) hop
+    /// to the loop: the body is read, the response arrives whole, several in a row on one
+    /// connection, and the application's own task is back on the loop afterwards.
+    @Test func receiveAndSendFromAnotherThreadHopToTheLoop() async throws {
+        let app: Application = { scope, receive, send in
+            guard scope.type == .http else { return }
+            let body = try await Task.detached { () async throws -> [UInt8] in
+                guard case .request(let body, _) = try await receive() else { return [] }
+                try await send(.responseStart(status: 200, headers: [("content-type", "text/plain")]))
+                try await send(.responseBody(Array("got ".utf8) + body, moreBody: true))
+                try await send(.responseBody(Array(" from \(scope.path)".utf8)))
+                return body
+            }.value
+            precondition(!body.isEmpty)
+        }
+        try await withServer(app: app) { server in
+            let port = server.port
+            try await blocking {
+                let client = try TestClient(port: port)
+                for index in 0..<20 {
+                    let body = "b\(index)"
+                    try client.send("POST /p\(index) HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                    let response = try client.readResponse()
+                    #expect(response.status == 200)
+                    #expect(response.text == "got b\(index) from /p\(index)")
+                }
+            }
+        }
+    }
 }

@@ -87,6 +87,39 @@ import Testing
         }
     }
 
+    /// A plain head (HTTP/1.0 or 1.1, origin-form target, a common method, no framing field) is
+    /// read without http-parser; split after its request line, http-parser reads that line
+    /// first: both readings must give the same head. Anything else still goes to http-parser.
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\nHost: t\r\n\r\n", "HEAD /h?x=1 HTTP/1.1\r\nHost: t\r\n\r\n",
+        "POST /p HTTP/1.1\r\nHost: t\r\n\r\n", "PUT //u HTTP/1.1\r\nHost: t\r\nA: b\r\n\r\n",
+        "PATCH /%41#f HTTP/1.1\r\nHost: t\r\n\r\n", "DELETE /d HTTP/1.0\r\n\r\n",
+        "OPTIONS /o HTTP/1.0\r\nHost: t\r\n\r\n", "GET /a!$&'()*+,;=:@-._~\"<>[\\]^`{|}?/?#y#z HTTP/1.1\r\nHost: t\r\n\r\n",
+    ])
+    func plainHeadsAreReadWithoutHTTPParserAsItWouldReadThem(_ text: String) throws {
+        let request = bytes(text)
+        let whole = Harness()
+        try whole.feed(request)
+        #expect(whole.parser.debugLastHeadWasPlain)
+        let lineEnd = try #require(text.utf8.firstIndex(of: UInt8(ascii: "\n"))).utf16Offset(in: text) + 1
+        let split = Harness()
+        try split.feedSplit(request, at: lineEnd)
+        #expect(!split.parser.debugLastHeadWasPlain)
+        #expect(Summary(whole.recorder) == Summary(split.recorder))
+        #expect(whole.recorder.heads[0].keepAlive == text.contains("HTTP/1.1"))
+    }
+
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\nHost: t\r\nConnection: keep-alive\r\n\r\n", "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
+        "PURGE / HTTP/1.1\r\nHost: t\r\n\r\n", "OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", "GET http://h/ HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET / HTTP/1.2\r\nHost: t\r\n\r\n", "GET / HTTP/1.1\r\nHost: t\r\nUpgrade: h2c\r\n\r\n",
+    ])
+    func otherHeadsStillGoToHTTPParser(_ text: String) throws {
+        let harness = Harness()
+        try harness.feed(bytes(text))
+        #expect(!harness.parser.debugLastHeadWasPlain)
+    }
+
     @Test func manyFieldsAndLongValues() throws {
         let fields = (0..<40).map { "Field-\($0): \(String(repeating: "v", count: $0 * 7))\r\n" }.joined()
         let text = "GET /many HTTP/1.1\r\nHost: t\r\n" + fields + "\r\n"

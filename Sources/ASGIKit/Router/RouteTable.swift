@@ -10,17 +10,17 @@ final class RouteTable: Sendable {
     }
 
     private let root: RouteNode
-    private let staticPaths: [PathKey: RouteNode]
+    private let staticPaths: PathTable<RouteNode>
 
     init(root: RouteNode, staticPaths: [PathKey: RouteNode]) {
         self.root = root
-        self.staticPaths = staticPaths
+        self.staticPaths = PathTable(staticPaths)
     }
 
     /// Finds the route for `method` and the raw (still percent-encoded) path.
     func match(method: String, rawPath: [UInt8]) -> Match {
         let hasEscapes = rawPath.contains(UInt8(ascii: "%"))
-        if !hasEscapes, let node = staticPaths[PathKey(rawPath)], let route = node.route(for: method) {
+        if !hasEscapes, let node = staticPaths.value(for: rawPath), let route = node.route(for: method) {
             return .found(route, PathParameters())
         }
         // The segments live on the stack for the search: no array per lookup.

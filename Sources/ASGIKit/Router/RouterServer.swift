@@ -126,7 +126,12 @@ final class RouterServer: Sendable {
         } catch {
             response = errorResponse(error, request)
         }
-        try await response.send(to: send) { self.errorResponse($0, request) }
+        if case .bytes = response.body {
+            // Nothing can fail before the start: no fallback closure holding the request.
+            try await response.send(to: send)
+        } else {
+            try await response.send(to: send) { self.errorResponse($0, request) }
+        }
     }
 
     /// Whether `path` is `prefix` or lies below it (`prefix/…`).
