@@ -20,7 +20,7 @@ public final class Stream {
     let handle: UnsafeMutablePointer<uv_stream_t>
     unowned(unsafe) let loop: EventLoop
     /// Receives read, end and write-completion events. Cleared on close.
-    public unowned(unsafe) var delegate: (any StreamDelegate)?
+    @exclusivity(unchecked) public unowned(unsafe) var delegate: (any StreamDelegate)?
     @exclusivity(unchecked) public private(set) var isReading = false
     @exclusivity(unchecked) public private(set) var isClosed = false
     /// A `sendFile` under way (Stream+SendFile.swift).

@@ -18,13 +18,13 @@ final class GZipResponder: Sendable {
         case closed
     }
 
-    private let gzip: GZip
+    private let settings: GZipSettings
     private let acceptsGzip: Bool
     private let downstream: Send
     private let state = Mutex<State>(.initial)
 
-    init(_ gzip: GZip, acceptsGzip: Bool, send: @escaping Send) {
-        self.gzip = gzip
+    init(_ settings: GZipSettings, acceptsGzip: Bool, send: @escaping Send) {
+        self.settings = settings
         self.acceptsGzip = acceptsGzip
         downstream = send
     }
@@ -75,22 +75,29 @@ final class GZipResponder: Sendable {
     }
 
     private func step(_ state: inout State, _ event: SendEvent) throws -> Emit {
-        switch (state, event) {
-        case (.initial, .responseStart(let status, let headers, let trailers)):
-            guard gzip.mayCompress(status: status, headers: headers) else {
+        // On the state first, then the message: a switch over the pair copied both.
+        switch state {
+        case .initial:
+            guard case .responseStart(let status, let headers, let trailers) = event else { return .one(event) }
+            guard settings.mayCompress(status: status, headers: headers) else {
                 state = .passing
                 return .one(event)
             }
             state = .held(status: status, headers: headers, trailers: trailers)
             return .none
 
-        case (.held(let status, var headers, let trailers), .responseBody(let body, let moreBody)):
+        case .held(let status, var headers, let trailers):
             state = .passing
-            if !moreBody && (body.isEmpty || body.count < gzip.minimumSize) {
+            guard case .responseBody(let body, let moreBody) = event else {
+                // Path send, or a message out of order (which the server then refuses): the start
+                // as the application gave it, then the message.
+                return .two(.responseStart(status: status, headers: headers, trailers: trailers), event)
+            }
+            if !moreBody && (body.isEmpty || body.count < settings.minimumSize) {
                 return .two(.responseStart(status: status, headers: headers, trailers: trailers), event)
             }
             GZip.addVary(to: &headers)
-            guard acceptsGzip, let deflater = GZipDeflater(level: gzip.compressionLevel) else {
+            guard acceptsGzip, let deflater = GZipDeflater(level: settings.compressionLevel) else {
                 return .two(.responseStart(status: status, headers: headers, trailers: trailers), event)
             }
             let compressed = deflater.compress(body, flush: flushMode(moreBody: moreBody))
@@ -100,26 +107,21 @@ final class GZipResponder: Sendable {
                 .responseStart(status: status, headers: headers, trailers: trailers),
                 .responseBody(compressed, moreBody: moreBody))
 
-        case (.held(let status, let headers, let trailers), _):
-            // Path send, or a message out of order (which the server then refuses): the start as
-            // the application gave it, then the message.
-            state = .passing
-            return .two(.responseStart(status: status, headers: headers, trailers: trailers), event)
-
-        case (.compressing(let deflater), .responseBody(let body, let moreBody)):
+        case .compressing(let deflater):
+            guard case .responseBody(let body, let moreBody) = event else { return .one(event) }
             if !moreBody { state = .passing }
             return .one(.responseBody(deflater.compress(body, flush: flushMode(moreBody: moreBody)), moreBody: moreBody))
 
-        case (.closed, _):
+        case .closed:
             throw ASGIError.protocolViolation("'\(event.type)' after the application returned (its gzip stream is closed)")
 
-        default:
+        case .passing:
             return .one(event)
         }
     }
 
     private func flushMode(moreBody: Bool) -> GZipDeflater.Flush {
-        moreBody ? (gzip.flushesEveryMessage ? .sync : .none) : .finish
+        moreBody ? (settings.flushesEveryMessage ? .sync : .none) : .finish
     }
 }
 

@@ -41,80 +41,19 @@ public struct GZip: Sendable {
 
     /// The middleware.
     public var middleware: Middleware {
-        let gzip = self
+        let settings = GZipSettings(self)
         return { app in
             { scope, receive, send in
                 guard scope.type == .http, scope.method != "HEAD" else {
                     try await app(scope, receive, send)
                     return
                 }
-                let responder = GZipResponder(gzip, acceptsGzip: GZip.acceptsGzip(scope.headers), send: send)
+                let responder = GZipResponder(settings, acceptsGzip: GZip.acceptsGzip(scope.headers), send: send)
                 defer { responder.close() }
                 try await app(scope, receive) { event in try await responder.send(event) }
                 await afterClosureCall()
                 try await responder.sendHeldStart()
             }
-        }
-    }
-
-    /// Whether a response with this start may be compressed, its body permitting: a final status
-    /// other than 204 and 304, no `content-encoding` or `content-range`, a first `content-type`
-    /// that is not excluded, and no `content-length` below ``minimumSize`` (nginx's rule: such a
-    /// body is too small whatever comes, so the start need not wait for it). One pass over the
-    /// fields.
-    func mayCompress(status: Int, headers: Headers) -> Bool {
-        guard status >= 200, status != 204, status != 304 else { return false }
-        var compressible = true
-        var typeSeen = false
-        headers.forEachField { name, value in
-            switch name.count {
-            case 12 where !typeSeen && Self.isName(name, "content-type"):
-                typeSeen = true
-                compressible = !excludedContentTypes.contains { Self.hasPrefixIgnoringCase(value, $0) }
-            case 13 where Self.isName(name, "content-range"):
-                compressible = false
-            case 14 where Self.isName(name, "content-length"):
-                if let length = Self.decimal(value), length < minimumSize { compressible = false }
-            case 16 where Self.isName(name, "content-encoding"):
-                compressible = false
-            default:
-                break
-            }
-            return compressible
-        }
-        return compressible
-    }
-
-    /// Whether a field name is `lowercased` (ASCII, case-insensitively; the lengths are equal).
-    @inline(__always)
-    private static func isName(_ name: UnsafeBufferPointer<UInt8>, _ lowercased: StaticString) -> Bool {
-        let key = UnsafeBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
-        guard name.count == key.count else { return false }
-        for index in 0..<key.count where Headers.lower(name[index]) != key[index] { return false }
-        return true
-    }
-
-    /// A `content-length` value: 1 to 18 digits, nothing else (else nil: the server refuses it).
-    private static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard (1...18).contains(bytes.count) else { return nil }
-        var value = 0
-        for byte in bytes {
-            guard byte &- UInt8(ascii: "0") < 10 else { return nil }
-            value = value * 10 + Int(byte &- UInt8(ascii: "0"))
-        }
-        return value
-    }
-
-    /// Whether `bytes` start with `prefix`, ASCII case-insensitively (no String is made).
-    static func hasPrefixIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: String) -> Bool {
-        var prefix = prefix
-        // The prefix's bytes in place (a native string's are contiguous), not its UTF-8 iterator.
-        return prefix.withUTF8 { prefix in
-            guard bytes.count >= prefix.count else { return false }
-            for index in 0..<prefix.count where Headers.lower(bytes[index]) != Headers.lower(prefix[index]) {
-                return false
-            }
-            return true
         }
     }
 
@@ -182,5 +121,76 @@ public struct GZip: Sendable {
         while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
         while let last = text.last, last == " " || last == "\t" { text.removeLast() }
         return text
+    }
+}
+
+/// A ``GZip`` as its middleware uses it, made once: the excluded content types as lower-cased
+/// bytes, compared with each compressible start's `content-type` without making a String.
+final class GZipSettings: Sendable {
+    let minimumSize: Int
+    let compressionLevel: Int32
+    let flushesEveryMessage: Bool
+    let excluded: [[UInt8]]
+
+    init(_ gzip: GZip) {
+        minimumSize = gzip.minimumSize
+        compressionLevel = gzip.compressionLevel
+        flushesEveryMessage = gzip.flushesEveryMessage
+        excluded = gzip.excludedContentTypes.map { Array($0.lowercased().utf8) }
+    }
+
+    /// Whether a response with this start may be compressed, its body permitting: a final status
+    /// other than 204 and 304, no `content-encoding` or `content-range`, a first `content-type`
+    /// that is not excluded, and no `content-length` below ``minimumSize`` (nginx's rule: such a
+    /// body is too small whatever comes, so the start need not wait for it). One pass over the
+    /// fields.
+    func mayCompress(status: Int, headers: Headers) -> Bool {
+        guard status >= 200, status != 204, status != 304 else { return false }
+        var compressible = true
+        var typeSeen = false
+        headers.forEachField { name, value in
+            switch name.count {
+            case 12 where !typeSeen && Self.isName(name, "content-type"):
+                typeSeen = true
+                compressible = !excluded.contains { Self.hasPrefix(value, $0) }
+            case 13 where Self.isName(name, "content-range"):
+                compressible = false
+            case 14 where Self.isName(name, "content-length"):
+                if let length = Self.decimal(value), length < minimumSize { compressible = false }
+            case 16 where Self.isName(name, "content-encoding"):
+                compressible = false
+            default:
+                break
+            }
+            return compressible
+        }
+        return compressible
+    }
+
+    /// Whether a field name is `lowercased` (ASCII, case-insensitively; the lengths are equal).
+    @inline(__always)
+    private static func isName(_ name: UnsafeBufferPointer<UInt8>, _ lowercased: StaticString) -> Bool {
+        let key = UnsafeBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
+        guard name.count == key.count else { return false }
+        for index in 0..<key.count where Headers.lower(name[index]) != key[index] { return false }
+        return true
+    }
+
+    /// A `content-length` value: 1 to 18 digits, nothing else (else nil: the server refuses it).
+    private static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard (1...18).contains(bytes.count) else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte &- UInt8(ascii: "0") < 10 else { return nil }
+            value = value * 10 + Int(byte &- UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    /// Whether `bytes` start with `prefix` (lower-cased), ASCII case-insensitively.
+    private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: [UInt8]) -> Bool {
+        guard bytes.count >= prefix.count else { return false }
+        for index in 0..<prefix.count where Headers.lower(bytes[index]) != prefix[index] { return false }
+        return true
     }
 }
