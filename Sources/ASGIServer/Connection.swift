@@ -190,17 +190,18 @@ final class Connection: @unchecked Sendable, ServedConnection {
 
 extension Connection {
     /// A request head arrived: build the scope and start the application on the loop executor.
-    private func startExchange(_ head: RequestHead) {
+    private func startExchange(_ head: consuming RequestHead) {
+        let request = RequestFacts(head)
+        let scope = makeScope(for: consume head, peerTrusted: isPeerTrusted())
         let exchange: Exchange
         if let spare = core.takeSpareExchange() {
-            spare.reuse(for: head, on: self)
+            spare.reuse(for: request, scope: scope, on: self)
             exchange = spare
         } else {
-            exchange = Exchange(connection: self, head: head)
+            exchange = Exchange(connection: self, request: request, scope: scope)
         }
         self.exchange = exchange
         core.activeRequests += 1
-        let scope = makeScope(for: head, peerTrusted: isPeerTrusted())
         exchange.client = scope.client
         core.requestTasks.run(exchange, scope: scope)
     }
@@ -209,7 +210,7 @@ extension Connection {
     func responseDone(_ exchange: Exchange, keepAlive responseKeepAlive: Bool) {
         if core.config.accessLog { logAccess(exchange) }
         if let metrics = core.metrics {
-            metrics.requestCompleted(method: exchange.head.method, status: exchange.status, startedAt: exchange.metricsStart)
+            metrics.requestCompleted(method: exchange.scope?.method ?? "", status: exchange.status, startedAt: exchange.metricsStart)
         }
         core.requestCompleted()
         guard self.exchange === exchange, state == .open else { return }
@@ -321,7 +322,7 @@ extension Connection: StreamDelegate, EndOfTurnFlushing {
 }
 
 extension Connection: RequestParserDelegate {
-    func parser(_ parser: RequestParser, didParseHead head: RequestHead) {
+    func parser(_ parser: RequestParser, didParseHead head: consuming RequestHead) {
         guard !rejecting else { return }
         cancelTimer()
         if let limit = core.config.limitConcurrency, core.activeRequests >= limit {
@@ -344,7 +345,7 @@ extension Connection: RequestParserDelegate {
                 return
             }
         }
-        startExchange(head)
+        startExchange(consume head)
     }
 
     func parser(_ parser: RequestParser, didReceiveBody chunk: UnsafeRawBufferPointer) {

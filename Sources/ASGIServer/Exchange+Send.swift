@@ -207,13 +207,13 @@ extension Exchange {
     /// that will follow in the same buffer.
     private func encodeHeldHead(bodyLength: Int?, mayKeepAlive: Bool, reserving: Int = 0) throws(ASGIError) {
         let headers = heldHeaders
-        let request = RequestInfo(
-            isHead: head.method == "HEAD", versionMinor: head.versionMinor,
-            keepAlive: head.keepAlive && connection.keepAlive && !connection.core.isShuttingDown && mayKeepAlive)
+        let info = RequestInfo(
+            isHead: request.isHead, versionMinor: request.versionMinor,
+            keepAlive: request.keepAlive && connection.keepAlive && !connection.core.isShuttingDown && mayKeepAlive)
         let core = connection.core
         framing = try connection.appendResponse(reserving: 384 + reserving) { (out) throws(ASGIError) in
             try ResponseEncoder.encodeHead(
-                status: status, headers: headers, request: request, bodyLength: bodyLength,
+                status: status, headers: headers, request: info, bodyLength: bodyLength,
                 date: core.dateHeaderValue, server: core.serverHeaderValue,
                 extraHeaders: core.defaultHeaders, into: &out)
         }

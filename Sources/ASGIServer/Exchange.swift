@@ -32,7 +32,11 @@ final class Exchange: @unchecked Sendable {
     /// the loop still names its last connection until reused (the connection's close removes it).
     @exclusivity(unchecked) private(set) var connection: Connection
     // Every property below is per request: ``reuse(for:on:)`` sets each one as `init` does.
-    @exclusivity(unchecked) private(set) var head: RequestHead
+    /// What the response needs to know of the request (its head's fields live in `scope`).
+    @exclusivity(unchecked) private(set) var request: RequestFacts
+    /// The request's scope as the server made it (the application has its own copies), for the
+    /// access log and metrics; nil once parked.
+    @exclusivity(unchecked) private(set) var scope: Scope?
     /// The client as the scope shows it (after proxy headers).
     @exclusivity(unchecked) var client: Scope.Address?
     /// Loop time when the head arrived (access log).
@@ -60,9 +64,10 @@ final class Exchange: @unchecked Sendable {
     /// The connection is gone (client left, error, or shutdown timeout).
     @exclusivity(unchecked) private(set) var lost = false
 
-    init(connection: Connection, head: RequestHead) {
+    init(connection: Connection, request: RequestFacts, scope: Scope) {
         self.connection = connection
-        self.head = head
+        self.request = request
+        self.scope = scope
         self.startedAt = connection.core.loop.now
         self.metricsStart = connection.core.metrics == nil ? 0 : ServerMetrics.now()
         self.messageComplete = false
@@ -73,16 +78,17 @@ final class Exchange: @unchecked Sendable {
     /// again for the next head instead of allocating new ones, and so is any body the
     /// application left unread (a spare holds no request's bytes).
     func park() {
-        head.headers = Headers()
+        scope = nil
         if body.capacity > 0 { body = [] }
     }
 
     /// Makes this finished exchange the one of `connection`'s next request, as a new one would
     /// be. Only when nothing else holds it (the loop checks): no closure of the last request's
     /// application can reach it any more.
-    func reuse(for head: RequestHead, on connection: Connection) {
+    func reuse(for request: RequestFacts, scope: Scope, on connection: Connection) {
         self.connection = connection
-        self.head = head
+        self.request = request
+        self.scope = scope
         client = nil
         startedAt = connection.core.loop.now
         metricsStart = connection.core.metrics == nil ? 0 : ServerMetrics.now()
@@ -185,7 +191,7 @@ final class Exchange: @unchecked Sendable {
                 if !body.isEmpty || messageComplete {
                     return takeBody()
                 }
-                if head.expectsContinue && !continueSent && !responseStarted {
+                if request.expectsContinue && !continueSent && !responseStarted {
                     // Nothing of the response is on the wire yet (a held start does not count).
                     continueSent = true
                     connection.appendBody(ResponseEncoder.continueResponse)
@@ -226,5 +232,21 @@ extension SendEvent {
     /// `http.response.pathsend`, the one HTTP message whose `send` always waits.
     fileprivate var isPathsend: Bool {
         if case .responsePathsend = self { true } else { false }
+    }
+}
+
+/// The scalars of a request head the exchange answers by (the strings and fields are in the
+/// scope: keeping the head as well copied each of them once more per request).
+struct RequestFacts {
+    var isHead: Bool
+    var versionMinor: Int
+    var keepAlive: Bool
+    var expectsContinue: Bool
+
+    init(_ head: borrowing RequestHead) {
+        isHead = head.method == "HEAD"
+        versionMinor = head.versionMinor
+        keepAlive = head.keepAlive
+        expectsContinue = head.expectsContinue
     }
 }

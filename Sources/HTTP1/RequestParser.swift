@@ -318,8 +318,10 @@ public final class RequestParser {
         phase = .body
         bodyIsChunked = isChunked
         body = isChunked ? BodyDecoder(chunked: ()) : BodyDecoder(contentLength: contentLength ?? 0)
-        delegate?.parser(self, didParseHead: head)
-        return !head.hasBody
+        let hasBody = head.hasBody
+        // The head's last use: the delegate takes it over without a copy.
+        delegate?.parser(self, didParseHead: consume head)
+        return !hasBody
     }
 
     private func makeHead(_ verdict: Verdict, facts: HeadScanner.Facts, contentLength: Int?) -> RequestHead {

@@ -112,7 +112,8 @@ final class WebSocketConnection: @unchecked Sendable, ServedConnection {
     }
 
     private func makeScope(_ head: RequestHead) -> Scope {
-        let view = core.view(of: head, client: client, peerTrusted: peerTrusted)
+        let view = core.view(
+            path: head.path, rawPath: head.rawPath, headers: head.headers, client: client, peerTrusted: peerTrusted)
         let secure = view.forwardedScheme == "https" || view.forwardedScheme == "wss"
         return Scope.websocket(
             path: view.path, rawPath: view.rawPath, queryString: head.queryString, headers: head.headers,
