@@ -206,18 +206,24 @@ extension Exchange {
     /// `mayKeepAlive` false ends the connection after this response. `reserving`: body bytes
     /// that will follow in the same buffer.
     private func encodeHeldHead(bodyLength: Int?, mayKeepAlive: Bool, reserving: Int = 0) throws(ASGIError) {
-        let headers = heldHeaders
+        // Taken, not copied: the held headers end here.
+        var headers = Headers()
+        swap(&headers, &heldHeaders)
         let info = RequestInfo(
             isHead: request.isHead, versionMinor: request.versionMinor,
             keepAlive: request.keepAlive && connection.keepAlive && !connection.core.isShuttingDown && mayKeepAlive)
         let core = connection.core
-        framing = try connection.appendResponse(reserving: 384 + reserving) { (out) throws(ASGIError) in
-            try ResponseEncoder.encodeHead(
-                status: status, headers: headers, request: info, bodyLength: bodyLength,
-                date: core.dateHeaderValue, server: core.serverHeaderValue,
-                extraHeaders: core.defaultHeaders, into: &out)
+        do {
+            framing = try connection.appendResponse(reserving: 384 + reserving) { (out) throws(ASGIError) in
+                try ResponseEncoder.encodeHead(
+                    status: status, headers: headers, request: info, bodyLength: bodyLength,
+                    date: core.dateHeaderValue, server: core.serverHeaderValue,
+                    extraHeaders: core.defaultHeaders, into: &out)
+            }
+        } catch {
+            swap(&headers, &heldHeaders)  // still held, as before the attempt
+            throw error
         }
-        heldHeaders = Headers()
     }
 
     private func finishResponse() {

@@ -86,14 +86,16 @@ final class Exchange: @unchecked Sendable {
     /// be. Only when nothing else holds it (the loop checks): no closure of the last request's
     /// application can reach it any more.
     func reuse(for request: RequestFacts, scope: Scope, on connection: Connection) {
-        self.connection = connection
+        // Stored only when it changes (a store releases the old value: most often the same
+        // connection, on a keep-alive connection).
+        if self.connection !== connection { self.connection = connection }
         self.request = request
         self.scope = scope
         client = nil
         startedAt = connection.core.loop.now
         metricsStart = connection.core.metrics == nil ? 0 : ServerMetrics.now()
         status = 0
-        body = []
+        if body.capacity > 0 { body = [] }
         messageComplete = false
         bodyDelivered = false
         continueSent = false
